@@ -100,9 +100,9 @@ func newPolicy() *bluemonday.Policy {
 type urlClass int
 
 const (
-	urlForbidden urlClass = iota
-	urlRelative           // same site: path, query or fragment only
-	urlNetRelative        // "//host/…": another site, scheme of the page
+	urlForbidden   urlClass = iota
+	urlRelative             // same site: path, query or fragment only
+	urlNetRelative          // "//host/…": another site, scheme of the page
 	urlHTTP
 	urlHTTPS
 	urlMailto
