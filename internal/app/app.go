@@ -28,14 +28,14 @@ import (
 // App is a built Fabrique: store, services and HTTP edge. Capability parts
 // are embedded so each capability's wiring lives in its own file.
 type App struct {
-	Cfg   Config
-	Log   *slog.Logger
-	DB    *db.DB
-	Terr  *territory.Referential
-	Web   *web.Server
-	API   *web.APIDoc
-	Auth  *auth.Service
-	Site  *site.Site
+	Cfg    Config
+	Log    *slog.Logger
+	DB     *db.DB
+	Terr   *territory.Referential
+	Web    *web.Server
+	API    *web.APIDoc
+	Auth   *auth.Service
+	Site   *site.Site
 	Stdout io.Writer
 
 	seeders []demo.Seeder

@@ -246,7 +246,7 @@ func (h *Handlers) deleteAccount(w http.ResponseWriter, r *http.Request) error {
 	lang := web.Lang(r.Context())
 	if r.PostFormValue("confirm") != "oui" {
 		return h.renderAccount(w, r, http.StatusUnprocessableEntity, accountView{
-			Errors: []string{i18n.T("Cochez la case de confirmation pour supprimer le compte.", "Tick the confirmation box to delete the account.").In(lang)},
+			Errors:  []string{i18n.T("Cochez la case de confirmation pour supprimer le compte.", "Tick the confirmation box to delete the account.").In(lang)},
 			Invalid: map[string]bool{"confirm": true}})
 	}
 	if err := h.svc.DeleteAccount(r.Context(), id.UserID, r.PostFormValue("password"), false); err != nil {

@@ -4,9 +4,9 @@ package site
 
 import (
 	"context"
+	"database/sql"
 	"embed"
 	"encoding/json"
-	"database/sql"
 	"html/template"
 	"net/http"
 	"sort"

@@ -128,10 +128,10 @@ func (s *Site) apiTerritory(w http.ResponseWriter, r *http.Request) error {
 }
 
 type searchView struct {
-	Query   string
-	Kind    string
-	Kinds   []kindOption
-	Results []territory.Match
+	Query    string
+	Kind     string
+	Kinds    []kindOption
+	Results  []territory.Match
 	Searched bool
 }
 
