@@ -343,7 +343,7 @@ func TestCoefficientTolerance(t *testing.T) {
 	if err := CheckCoefficients(slices.Repeat([]float64{0.1}, 10)); err != nil {
 		t.Fatal(err)
 	}
-	if err := CheckCoefficients([]float64{1.0 / 3, 1.0 / 3, 1.0 / 3 + 1e-12}); err != nil {
+	if err := CheckCoefficients([]float64{1.0 / 3, 1.0 / 3, 1.0/3 + 1e-12}); err != nil {
 		t.Fatal(err)
 	}
 	if err := CheckCoefficients([]float64{0.5, 0.5 + 1e-6}); err == nil {
