@@ -145,7 +145,12 @@ func (h *Handlers) login(w http.ResponseWriter, r *http.Request) error {
 		if code == errs.TooMany {
 			w.Header().Set("Retry-After", "900")
 		}
-		return h.tmpl.Render(w, r, web.StatusOf(code), "login", &web.Page{Title: i18n.T("Se connecter", "Sign in").In(lang), Data: f})
+		status := web.StatusOf(code)
+		if code == errs.Unauthorized {
+			// A form answer, not an HTTP authentication challenge.
+			status = http.StatusUnprocessableEntity
+		}
+		return h.tmpl.Render(w, r, status, "login", &web.Page{Title: i18n.T("Se connecter", "Sign in").In(lang), Data: f})
 	}
 	h.setSession(w, r, secret)
 	return web.Redirect(w, r, web.SafeNext(f.Next, "/compte"))
