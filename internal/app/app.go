@@ -135,7 +135,12 @@ func wire(ctx context.Context, cfg Config, log *slog.Logger, store *db.DB) (*App
 	a := &App{Cfg: cfg, Log: log, DB: store, Terr: territory.Default(), API: web.NewAPIDoc(Version()), Stdout: os.Stdout}
 	a.Auth = auth.New(store, log)
 	a.Auth.SecureCookies = strings.HasPrefix(cfg.BaseURL, "https://")
-	a.Web = web.NewServer(web.Config{BaseURL: cfg.BaseURL, TileURL: cfg.TileURL, Version: Version()}, log, a.Auth)
+	proxies, err := web.ParseCIDRs(cfg.TrustedProxies)
+	if err != nil {
+		return nil, err
+	}
+	a.Web = web.NewServer(web.Config{BaseURL: cfg.BaseURL, TileURL: cfg.TileURL, Version: Version(),
+		SourceURL: cfg.SourceURL, TrustedProxies: proxies}, log, a.Auth)
 	a.Auth.Mount(a.Web)
 	a.AddSeeder(demo.Seeder{Name: "accounts", Run: func(ctx context.Context) error { return seedAccounts(ctx, a) }})
 	a.Site = site.New(a.Web, store, a.Terr, a.Auth)

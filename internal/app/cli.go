@@ -147,6 +147,8 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	fs.StringVar(&cfg.BaseURL, "base-url", "", "public URL of the site, used in links, feeds and catalogues (default http://<addr>)")
 	fs.StringVar(&cfg.TileURL, "tile-url", web.DefaultTileURL, "map tile URL template for interactive maps")
 	fs.StringVar(&cfg.ShutdownTimeout, "shutdown-timeout", "30s", "how long in-flight requests may take to finish after SIGTERM")
+	fs.StringVar(&cfg.SourceURL, "source-url", web.DefaultSourceURL, "where visitors can get the source code (shown in the footer, AGPL section 13)")
+	fs.StringVar(&cfg.TrustedProxies, "trusted-proxies", "", "comma-separated networks of reverse proxies whose X-Forwarded-For is believed (for per-address login limits)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}

@@ -18,6 +18,8 @@ type Config struct {
 	TileURL     string
 	LogLevel    string
 	LogFormat   string
+	SourceURL      string
+	TrustedProxies string
 	// ShutdownTimeout bounds how long in-flight requests may take after SIGTERM.
 	ShutdownTimeout string
 }

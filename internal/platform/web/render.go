@@ -59,6 +59,7 @@ type Page struct {
 	Version     string
 	BaseURL     string
 	TileURL     string
+	SourceURL   string
 }
 
 // T picks the French or English form for the page's language.
@@ -126,7 +127,9 @@ func FormatNumber(lang string, v float64, decimals int) string {
 	if math.IsNaN(v) || math.IsInf(v, 0) {
 		return "—"
 	}
-	s := strconv.FormatFloat(math.Abs(v), 'f', decimals, 64)
+	// Round half away from zero, as people do (strconv rounds half to even).
+	scale := math.Pow(10, float64(decimals))
+	s := strconv.FormatFloat(math.Round(math.Abs(v)*scale)/scale, 'f', decimals, 64)
 	intPart, frac, _ := strings.Cut(s, ".")
 	sep, dec := "\u202f", ","
 	if lang == i18n.EN {
@@ -295,6 +298,7 @@ func (s *Server) Fill(w http.ResponseWriter, r *http.Request, p *Page) {
 	p.Version = s.cfg.Version
 	p.BaseURL = s.cfg.BaseURL
 	p.TileURL = s.cfg.TileURL
+	p.SourceURL = s.cfg.SourceURL
 	if p.Flash == "" {
 		p.Flash = takeFlash(w, r)
 	}

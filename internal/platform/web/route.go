@@ -174,6 +174,7 @@ type requestInfo struct {
 	id     string
 	route  string
 	userID int64
+	ip     string
 }
 
 func info(ctx context.Context) *requestInfo {

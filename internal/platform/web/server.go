@@ -30,6 +30,11 @@ type Config struct {
 	TileURL string
 	// Version is shown in the footer.
 	Version string
+	// SourceURL is where visitors get the source code (AGPL section 13).
+	SourceURL string
+	// TrustedProxies are the networks of reverse proxies whose
+	// X-Forwarded-For header is believed (for per-address rate limits).
+	TrustedProxies []*net.IPNet
 }
 
 // NavItem is an entry of the main navigation.
@@ -64,10 +69,16 @@ func NewServer(cfg Config, log *slog.Logger, auth Authenticator) *Server {
 	if cfg.TileURL == "" {
 		cfg.TileURL = DefaultTileURL
 	}
+	if cfg.SourceURL == "" {
+		cfg.SourceURL = DefaultSourceURL
+	}
 	s := &Server{cfg: cfg, log: log, auth: auth, mux: http.NewServeMux(), metrics: NewMetrics()}
 	s.shell = newLayoutSet(s)
 	return s
 }
+
+// DefaultSourceURL is the public repository of the code.
+const DefaultSourceURL = "https://github.com/fabrique-des-energies/fabrique"
 
 // DefaultTileURL is OpenStreetMap's standard tile layer.
 const DefaultTileURL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
@@ -418,7 +429,7 @@ func newRequestID() string {
 func (s *Server) observe(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		ri := &requestInfo{id: newRequestID(), route: "unmatched"}
+		ri := &requestInfo{id: newRequestID(), route: "unmatched", ip: s.clientIP(r)}
 		w.Header().Set("X-Request-Id", ri.id)
 		sw := &statusWriter{ResponseWriter: w}
 		ctx := context.WithValue(r.Context(), infoKey, ri)
@@ -446,19 +457,78 @@ func (s *Server) observe(next http.Handler) http.Handler {
 				slog.Int64("bytes", sw.bytes),
 				slog.Float64("duration_ms", float64(d.Microseconds())/1000),
 				slog.Int64("user_id", ri.userID),
-				slog.String("remote", ClientIP(r)),
+				slog.String("remote", ri.ip),
 			)
 		}()
 		next.ServeHTTP(sw, r.WithContext(ctx))
 	})
 }
 
-// ClientIP is the remote address of the request (the proxy's address when
-// behind one: rate limits then apply per proxy unless it is trusted).
+// ClientIP is the visitor's address: the connection's peer, or, when the
+// peer is a trusted proxy, the nearest untrusted address of X-Forwarded-For.
 func ClientIP(r *http.Request) string {
+	if ri := info(r.Context()); ri != nil && ri.ip != "" {
+		return ri.ip
+	}
+	return peerIP(r)
+}
+
+func peerIP(r *http.Request) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
 		return r.RemoteAddr
 	}
 	return host
+}
+
+func (s *Server) trusted(ip net.IP) bool {
+	for _, n := range s.cfg.TrustedProxies {
+		if n.Contains(ip) {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *Server) clientIP(r *http.Request) string {
+	peer := peerIP(r)
+	ip := net.ParseIP(peer)
+	if ip == nil || !s.trusted(ip) {
+		return peer
+	}
+	hops := strings.Split(r.Header.Get("X-Forwarded-For"), ",")
+	for i := len(hops) - 1; i >= 0; i-- {
+		h := net.ParseIP(strings.TrimSpace(hops[i]))
+		if h == nil {
+			break
+		}
+		if !s.trusted(h) {
+			return h.String()
+		}
+	}
+	return peer
+}
+
+// ParseCIDRs reads a comma-separated list of networks or addresses.
+func ParseCIDRs(list string) ([]*net.IPNet, error) {
+	var out []*net.IPNet
+	for _, part := range strings.Split(list, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		if !strings.Contains(part, "/") {
+			if ip := net.ParseIP(part); ip != nil && ip.To4() != nil {
+				part += "/32"
+			} else {
+				part += "/128"
+			}
+		}
+		_, n, err := net.ParseCIDR(part)
+		if err != nil {
+			return nil, fmt.Errorf("trusted proxy %q: %w", part, err)
+		}
+		out = append(out, n)
+	}
+	return out, nil
 }
