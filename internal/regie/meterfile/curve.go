@@ -24,7 +24,6 @@ type Segment struct {
 	Start   time.Time     // UTC start of the first interval
 	Values  []int64       // Wh per interval
 	Present []bool        // false where the file holds no value (a gap)
-	daily   bool
 }
 
 // Len returns the number of intervals.
@@ -33,7 +32,7 @@ func (s *Segment) Len() int { return len(s.Values) }
 // At returns the UTC start of interval i. For daily energy it is the French
 // local midnight starting day i.
 func (s *Segment) At(i int) time.Time {
-	if s.daily {
+	if s.Daily() {
 		d, _ := parisDay(s.Start.Unix())
 		return time.Unix(parisMidnightUnix(d+int64(i)), 0).UTC()
 	}
@@ -43,8 +42,9 @@ func (s *Segment) At(i int) time.Time {
 // End returns the UTC end of the last interval.
 func (s *Segment) End() time.Time { return s.At(len(s.Values)) }
 
-// Daily reports whether the segment holds French calendar days.
-func (s *Segment) Daily() bool { return s.daily }
+// Daily reports whether the segment holds French calendar days: load-curve
+// steps never exceed one hour, so a 24h step can only mean that.
+func (s *Segment) Daily() bool { return s.Step == 24*time.Hour }
 
 // Stats summarises an import, for the person who sent the file.
 type Stats struct {

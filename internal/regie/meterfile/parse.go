@@ -257,24 +257,24 @@ func stepErr(line int, col string, v []byte) *ParseError {
 }
 
 func (p *parser) setPRM(v []byte, line int, col string) *ParseError {
-	if p.prm != "" {
-		if string(v) == p.prm {
-			return nil
+	s := string(v)
+	if s != p.prm {
+		var err error
+		if s, err = NormalizePRM(s); err != nil {
+			var pe *PRMError
+			errors.As(err, &pe)
+			return newErr(line, col, CodePRM, "PRM invalide : "+pe.Reason, "invalid PRM: "+pe.ReasonEN)
 		}
-		if s, err := NormalizePRM(string(v)); err == nil && s == p.prm {
+	}
+	if p.prm != "" {
+		if s == p.prm {
 			return nil
 		}
 		e := newErr(line, col, CodePRM,
-			fmt.Sprintf("PRM « %s » différent du PRM « %s » de la ligne %d : un fichier ne doit concerner qu'un compteur", shown(v), p.prm, p.prmLine),
-			fmt.Sprintf("PRM %q differs from PRM %q on line %d: a file must concern one meter", shown(v), p.prm, p.prmLine))
+			fmt.Sprintf("PRM %s différent du PRM %s de la ligne %d : un fichier ne doit concerner qu'un compteur", s, p.prm, p.prmLine),
+			fmt.Sprintf("PRM %s differs from PRM %s on line %d: a file must concern one meter", s, p.prm, p.prmLine))
 		e.OtherLine = p.prmLine
 		return e
-	}
-	s, err := NormalizePRM(string(v))
-	if err != nil {
-		var pe *PRMError
-		errors.As(err, &pe)
-		return newErr(line, col, CodePRM, "PRM invalide : "+pe.Reason, "invalid PRM: "+pe.ReasonEN)
 	}
 	if p.opts.PRM != "" && s != p.opts.PRM {
 		return newErr(line, col, CodePRM,
@@ -942,7 +942,7 @@ func (p *parser) build(daily bool) *ParseError {
 			if seg != nil {
 				c.Segments = append(c.Segments, *seg)
 			}
-			seg = &Segment{daily: daily}
+			seg = &Segment{}
 			if daily {
 				seg.Step = 24 * time.Hour
 				seg.Start = time.Unix(parisMidnightUnix(r.t), 0).UTC()
