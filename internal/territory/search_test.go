@@ -233,17 +233,21 @@ func TestSearchAgreesWithScan(t *testing.T) {
 		n := Normalize(c.Name)
 		queries = append(queries, n[:1+rng.IntN(len(n))])
 	}
+	names := make([]string, len(r.all))
+	for i, t0 := range r.all {
+		names[i] = " " + Normalize(t0.Name)
+	}
 	for _, q := range queries {
 		nq := Normalize(q)
 		want := 0 // territories matching by name, word, code or postal code prefix, or by all words
-		for _, t0 := range r.all {
-			name := Normalize(t0.Name)
+		for i, t0 := range r.all {
+			name := names[i][1:]
 			code := strings.ToLower(t0.Code)
 			allWords := strings.Contains(nq, " ")
 			for w := range strings.SplitSeq(nq, " ") {
-				allWords = allWords && strings.Contains(" "+name, " "+w)
+				allWords = allWords && strings.Contains(names[i], " "+w)
 			}
-			if strings.HasPrefix(name, nq) || strings.Contains(" "+name, " "+nq) || strings.HasPrefix(code, nq) || allWords ||
+			if strings.HasPrefix(name, nq) || strings.Contains(names[i], " "+nq) || strings.HasPrefix(code, nq) || allWords ||
 				slices.ContainsFunc(t0.PostalCodes, func(p string) bool { return strings.HasPrefix(p, nq) }) {
 				want++
 			}
