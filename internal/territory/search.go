@@ -49,6 +49,9 @@ const (
 	MaxLimit     = 200
 )
 
+// maxQueryBytes bounds the raw query Search looks at; no name comes close.
+const maxQueryBytes = 1024
+
 // posting is one searchable key of a territory.
 type posting struct {
 	key  string // normalised
@@ -61,6 +64,7 @@ type searchIndex struct {
 	words []posting // normalised names from their second, third … word on
 	codes []posting // codes and postal codes, lower case
 	norm  []string  // normalised name by id
+	max   int       // length of the longest key: longer queries cannot match
 	pop   []int     // population by id
 	kind  []uint8   // kind rank by id
 }
@@ -114,6 +118,7 @@ func buildIndex(all []Territory) searchIndex {
 		n := names[start:ends[i]]
 		start = ends[i]
 		ix.norm[i], ix.pop[i], ix.kind[i] = n, t.Population, uint8(t.Kind.rank())
+		ix.max = max(ix.max, len(n), len(t.Code))
 		ix.names = append(ix.names, posting{n, int32(i), tierName})
 		nWords += strings.Count(n, " ")
 		// "2A" → "2a", as queries are folded; other codes are digits and stay as they are.
@@ -281,18 +286,23 @@ func (s *searcher) scan(list []posting, q string) {
 // ignoring case, accents, hyphens and apostrophes, and accepting prefixes
 // ("prats de" finds Prats-de-Mollo-la-Preste). kind restricts the results
 // to one level ("" for all). limit ≤ 0 means DefaultLimit; it is capped at
-// MaxLimit. Results are ranked by Tier, then population. An empty query
-// finds nothing.
+// MaxLimit. Results are ranked by Tier, then population. An empty query,
+// or one longer than any name, finds nothing.
 func (r *Referential) Search(q string, kind Kind, limit int) []Match {
 	if limit <= 0 {
 		limit = DefaultLimit
 	}
 	limit = min(limit, MaxLimit)
+	if len(q) > maxQueryBytes {
+		return nil
+	}
 	s := searcherPool.Get().(*searcher)
 	defer searcherPool.Put(s)
 	var qbuf [64]byte
 	nq := normalizeQuery(qbuf[:0], q)
-	if len(nq) == 0 {
+	// Longer than every name and code, a query matches nothing; refusing it
+	// early also bounds the work a hostile query can cause.
+	if len(nq) == 0 || len(nq) > r.index.max {
 		return nil
 	}
 	query := string(nq)
@@ -326,12 +336,27 @@ func (r *Referential) Search(q string, kind Kind, limit int) []Match {
 
 // scanWords finds names holding every query word as a word prefix, in any
 // order. Candidates come from the longest query word; the others are checked.
+// Repeated words count once, and a query of more than maxWords distinct
+// words is not tried: no name has that many, and it bounds the work.
 func (s *searcher) scanWords(query string) {
+	const maxWords = 12
+	var buf [maxWords]string
+	words := buf[:0]
 	longest := ""
 	for w := range strings.SplitSeq(query, " ") {
+		if slices.Contains(words, w) {
+			continue
+		}
+		if len(words) == maxWords {
+			return
+		}
+		words = append(words, w)
 		if len(w) > len(longest) {
 			longest = w
 		}
+	}
+	if len(words) < 2 {
+		return
 	}
 	check := func(list []posting) {
 		i, _ := slices.BinarySearchFunc(list, longest, func(p posting, q string) int { return strings.Compare(p.key, q) })
@@ -339,7 +364,7 @@ func (s *searcher) scanWords(query string) {
 			id := list[i].id
 			name := s.ix.norm[id]
 			ok := true
-			for w := range strings.SplitSeq(query, " ") {
+			for _, w := range words {
 				if !hasWordPrefix(name, w) {
 					ok = false
 					break

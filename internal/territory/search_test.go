@@ -108,7 +108,8 @@ func TestSearchCodeBeforePostalCode(t *testing.T) {
 
 func TestSearchEdgeCases(t *testing.T) {
 	r := ref(t)
-	for _, q := range []string{"", "   ", "-'-", "’"} {
+	long := strings.Repeat("a ", 600)
+	for _, q := range []string{"", "   ", "-'-", "’", long, strings.Repeat("saint ", 30), long + long} {
 		if ms := r.Search(q, "", 10); len(ms) != 0 {
 			t.Errorf("Search(%q) = %v, want nothing", q, codesOf(ms))
 		}
