@@ -38,8 +38,8 @@ type Match struct {
 	Reason    Reason
 	// Tier orders reasons: 0 (exact code) is the strongest. Within a tier,
 	// results come by population, larger first, then by kind from commune to
-	// région; exact codes come by kind first, so "29" lists the département
-	// before any région.
+	// région; exact codes come by kind first, so "75" lists the département
+	// (Paris) before the région with the same code (Nouvelle-Aquitaine).
 	Tier int
 }
 

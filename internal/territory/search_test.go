@@ -41,6 +41,9 @@ func TestSearchFirstResult(t *testing.T) {
 		{"246900740", "", EPCI, "246900740", ReasonCode},
 		{"2A", "", Departement, "2A", ReasonCode},
 		{"29", "", Departement, "29", ReasonCode},
+		{"75", "", Departement, "75", ReasonCode}, // also the code of Nouvelle-Aquitaine
+		{"11", "", Departement, "11", ReasonCode}, // also the code of Île-de-France
+		{"75", Region, Region, "75", ReasonCode},
 		{"53", Region, Region, "53", ReasonCode},
 		{"bretagne", Region, Region, "53", ReasonName},
 		{"mollo prats", "", Commune, "66150", ReasonWords},
