@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
+	"strings"
 
 	"github.com/fabrique-des-energies/fabrique/internal/energy"
 )
@@ -119,10 +121,15 @@ func Allocate(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "%d pas, %d consommateurs, autoconsommation %.1f %%, autoproduction %.1f %% / %d steps, %d consumers, self-consumption %.1f %%, self-production %.1f %%\n",
-		res.Steps, len(res.Consumers), 100*res.SelfConsumptionRate, 100*res.SelfProductionRate,
-		res.Steps, len(res.Consumers), 100*res.SelfConsumptionRate, 100*res.SelfProductionRate)
+	scr, spr := 100*res.SelfConsumptionRate, 100*res.SelfProductionRate
+	fmt.Fprintf(stdout, "%d pas, %d consommateurs, autoconsommation %s %%, autoproduction %s %% / %d steps, %d consumers, self-consumption %.1f %%, self-production %.1f %%\n",
+		res.Steps, len(res.Consumers), frDecimal(scr), frDecimal(spr), res.Steps, len(res.Consumers), scr, spr)
 	return nil
+}
+
+// frDecimal writes v with one decimal and a decimal comma.
+func frDecimal(v float64) string {
+	return strings.Replace(strconv.FormatFloat(v, 'f', 1, 64), ".", ",", 1)
 }
 
 // runAllocate streams the inputs in step: each step is read from every

@@ -42,7 +42,20 @@ func parseFlags(fs *flag.FlagSet, args []string, stdout, stderr io.Writer, usage
 		return flag.ErrHelp
 	case err != nil:
 		usage(stderr)
-		return usagef("%s : %v", "%s: %v", fs.Name(), err)
+		msg := err.Error()
+		fr := msg
+		for _, m := range []struct{ en, fr string }{
+			{"flag provided but not defined: ", "option inconnue : "},
+			{"flag needs an argument: ", "valeur manquante pour l'option "},
+			{"invalid value ", "valeur invalide "},
+			{"invalid boolean value ", "valeur booléenne invalide "},
+		} {
+			if rest, ok := strings.CutPrefix(msg, m.en); ok {
+				fr = m.fr + rest
+				break
+			}
+		}
+		return &UsageError{Fr: fs.Name() + " : " + fr, En: fs.Name() + ": " + msg}
 	case fs.NArg() > 0:
 		usage(stderr)
 		return usagef("%s : argument inattendu « %s »", "%s: unexpected argument %q", fs.Name(), fs.Arg(0))

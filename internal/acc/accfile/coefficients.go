@@ -17,14 +17,10 @@ func parseCoefficient(b []byte, percent bool) (float64, bool) {
 		b = trimSpace(b[:n-1])
 		percent = true
 	}
-	v, ok := parseNumber(b)
-	if !ok {
-		return 0, false
-	}
 	if percent {
-		v /= 100
+		return parseScaled(b, -2)
 	}
-	return v, true
+	return parseNumber(b)
 }
 
 // coefficientErr checks 0 ≤ v ≤ 1 for a coefficient written as text.

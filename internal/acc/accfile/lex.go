@@ -160,7 +160,11 @@ var pow10 = [...]float64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10,
 // infinity. Most values take an exact fast path (at most 15 significant
 // digits and a power of ten up to 22, where one float64 operation is
 // correctly rounded); the others go through strconv.
-func parseNumber(b []byte) (float64, bool) {
+func parseNumber(b []byte) (float64, bool) { return parseScaled(b, 0) }
+
+// parseScaled parses like parseNumber and returns the number times
+// 10^shift, rounded once (a percentage is parseScaled(b, -2)).
+func parseScaled(b []byte, shift int) (float64, bool) {
 	i := 0
 	neg := false
 	if i < len(b) && (b[i] == '+' || b[i] == '-') {
@@ -198,6 +202,7 @@ exponent:
 	if digits == 0 {
 		return 0, false
 	}
+	mantissaEnd := i
 	exp := 0
 	if i < len(b) {
 		if b[i] != 'e' && b[i] != 'E' {
@@ -225,6 +230,7 @@ exponent:
 			exp = -exp
 		}
 	}
+	exp += shift
 	if exact {
 		e := exp - frac
 		var v float64
@@ -245,13 +251,15 @@ exponent:
 			return v, true
 		}
 	}
-	s := make([]byte, 0, len(b))
-	for _, c := range b {
+	s := make([]byte, 0, len(b)+8)
+	for _, c := range b[:mantissaEnd] {
 		if c == ',' {
 			c = '.'
 		}
 		s = append(s, c)
 	}
+	s = append(s, 'e')
+	s = strconv.AppendInt(s, int64(exp), 10)
 	v, err := strconv.ParseFloat(string(s), 64)
 	if err != nil && !errors.Is(err, strconv.ErrRange) {
 		return 0, false

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"io"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -12,13 +13,13 @@ import (
 )
 
 // appendKWh writes v with exactly six decimals and a decimal point. Values
-// below 9·10^9 take a fast path (strconv's fixed-precision 'f' formatting
+// below 10^6 take a fast path (strconv's fixed-precision 'f' formatting
 // goes through big decimals and dominated the CLI's run time): v·10^6 is
 // rounded half up to an integer. This can differ from exact decimal rounding
-// only when v·10^6 lies within one float64 ulp of a half, i.e. by 10^-6 in
-// the last place.
+// only when v·10^6 lies within one float64 ulp (at most 1.2·10^-4) of a
+// half, and then by one unit in the sixth decimal.
 func appendKWh(b []byte, v float64) []byte {
-	if !(v >= 0 && v < 9e9) {
+	if !(v >= 0 && v < 1e6) {
 		return strconv.AppendFloat(b, v, 'f', 6, 64)
 	}
 	n := uint64(v*1e6 + 0.5)
@@ -155,24 +156,34 @@ type ConsumerSummary struct {
 }
 
 // NewSummary builds the summary of an allocation from its totals. Rates are
-// 0 when their denominator is 0.
+// 0 when their denominator is 0. Numbers below 10^6 are rounded to 9
+// decimals (1 µWh for energies), which hides float64 noise such as
+// 9.000000000000002 and keeps far more precision than meters have.
 func NewSummary(key energy.KeyKind, ids []string, tot *energy.Totals) Summary {
 	s := Summary{
 		Key:                 key.String(),
 		Steps:               tot.Steps,
-		ProductionKWh:       tot.Production,
-		ConsumptionKWh:      tot.Consumption,
-		AllocatedKWh:        tot.Allocated,
-		SurplusKWh:          tot.Surplus(),
-		SelfConsumptionRate: tot.SelfConsumptionRate(),
-		SelfProductionRate:  tot.SelfProductionRate(),
+		ProductionKWh:       round9(tot.Production),
+		ConsumptionKWh:      round9(tot.Consumption),
+		AllocatedKWh:        round9(tot.Allocated),
+		SurplusKWh:          round9(tot.Surplus()),
+		SelfConsumptionRate: round9(tot.SelfConsumptionRate()),
+		SelfProductionRate:  round9(tot.SelfProductionRate()),
 		Consumers:           make([]ConsumerSummary, len(ids)),
 	}
 	for i, id := range ids {
 		c := tot.Consumers[i]
-		s.Consumers[i] = ConsumerSummary{ID: id, ConsumptionKWh: c.Consumption, AllocatedKWh: c.Allocated, SelfProductionRate: c.SelfProductionRate()}
+		s.Consumers[i] = ConsumerSummary{ID: id, ConsumptionKWh: round9(c.Consumption),
+			AllocatedKWh: round9(c.Allocated), SelfProductionRate: round9(c.SelfProductionRate())}
 	}
 	return s
+}
+
+func round9(v float64) float64 {
+	if math.Abs(v) < 1e6 {
+		return math.Round(v*1e9) / 1e9
+	}
+	return v
 }
 
 // WriteSummary writes the summary as indented JSON.
