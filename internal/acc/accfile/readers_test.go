@@ -122,7 +122,7 @@ func TestReadStaticCoefficients(t *testing.T) {
 	good := map[string][]float64{
 		"a;0.5\nb;0,25\nc;0\n":                       {0.5, 0.25, 0},
 		"consumer;coefficient\nc;10 %\nb;20%\na;0\n": {0, 0.2, 0.1},
-		"\xef\xbb\xbfa;1\r\nb;0\r\nc;0\r\n\r\n":       {1, 0, 0},
+		"\xef\xbb\xbfa;1\r\nb;0\r\nc;0\r\n\r\n":      {1, 0, 0},
 		"a;33,4%\nb;33,3%\nc;33,3%\n":                {0.334, 0.333, 0.333},
 	}
 	for in, want := range good {
