@@ -110,7 +110,6 @@ func newConverter(opts Options) *converter {
 		fileNames: map[string]bool{"fichier": true, "file": true, "image": true, "média": true, "media": true},
 		noteNames: map[string]int{},
 		warned:    map[string]bool{},
-		closeTags: map[string]*closeCache{},
 	}
 	if c.resolve == nil {
 		c.resolve = defaultResolver
@@ -153,15 +152,19 @@ var reRedirect = regexp.MustCompile(`(?i)^\s*#\s*(?:redirect|redirection)\s*:?\s
 
 func (c *converter) convert(text string) Converted {
 	// Our placeholder characters and NUL cannot come from the source.
-	text = strings.Map(func(r rune) rune {
-		switch r {
-		case 0, '\uE000', '\uE001':
-			return '\uFFFD'
-		}
-		return r
-	}, text)
-	text = strings.ReplaceAll(text, "\r\n", "\n")
-	text = strings.ReplaceAll(text, "\r", "\n")
+	if strings.IndexByte(text, 0) >= 0 || strings.Contains(text, phStart) || strings.Contains(text, phEnd) {
+		text = strings.Map(func(r rune) rune {
+			switch r {
+			case 0, '\uE000', '\uE001':
+				return '\uFFFD'
+			}
+			return r
+		}, text)
+	}
+	if strings.Contains(text, "\r") {
+		text = strings.ReplaceAll(text, "\r\n", "\n")
+		text = strings.ReplaceAll(text, "\r", "\n")
+	}
 
 	var head string
 	if m := reRedirect.FindStringSubmatchIndex(text); m != nil {
@@ -174,9 +177,10 @@ func (c *converter) convert(text string) Converted {
 
 	text = c.extensionTags(text)
 	text = c.templates(text)
-	text = reMagic.ReplaceAllString(text, "")
+	text = removeMagicWords(text)
 
 	w := &mdWriter{}
+	w.b.Grow(len(text) + len(text)/4)
 	if head != "" {
 		w.line(kindPara, head, "")
 		w.blankLine()
@@ -192,6 +196,13 @@ func (c *converter) convert(text string) Converted {
 
 // Behaviour switches, English and French names; unknown ones stay visible.
 var reMagic = regexp.MustCompile(`(?i)__(?:NOTOC|FORCETOC|TOC|NOEDITSECTION|NEWSECTIONLINK|NONEWSECTIONLINK|NOGALLERY|HIDDENCAT|EXPECTUNUSEDCATEGORY|NOCONTENTCONVERT|NOCC|NOTITLECONVERT|NOTC|INDEX|NOINDEX|STATICREDIRECT|DISAMBIG|NOGLOBAL|ARCHIVEDTALK|NOTALK|SHOWFACTBOX|NOFACTBOX|SOMMAIRE|TDM|AUCUNSOMMAIRE|AUCUNETDM|FORCERSOMMAIRE|FORCERTDM|SECTIONNONEDITABLE|LIENNOUVELLESECTION|AUCUNLIENNOUVELLESECTION|AUCUNEGALERIE|CATCACHEE|CATCACHÉE|AUCUNINDEX|REDIRECTIONSTATIQUE|HOMONYMIE|AUCUNECONVERSIONCONTENU|AUCUNECONVERSIONTITRE)__[ \t]*`)
+
+func removeMagicWords(s string) string {
+	if !strings.Contains(s, "__") {
+		return s
+	}
+	return reMagic.ReplaceAllString(s, "")
+}
 
 func (c *converter) add(p placeholder) string {
 	c.ph = append(c.ph, p)
@@ -250,37 +261,36 @@ type closeCache struct {
 	from, at int // searching from 'from' found 'at' (-1: none after 'from')
 }
 
-// findClose returns the index of the closing tag </name> at or after i in lower (the text in
-// ASCII lower case), and the index after it, or -1.
-func (c *converter) findClose(lower, name string, i int) (int, int) {
-	cc := c.closeTags[name]
+// findClose returns the index of the closing tag </name> (any case) at or after i in s, and the
+// index after it, or -1.
+func findClose(cache map[string]*closeCache, s, name string, i int) (int, int) {
+	cc := cache[name]
 	if cc != nil && i >= cc.from && (cc.at < 0 || i <= cc.at) {
 		if cc.at < 0 {
 			return -1, -1
 		}
-		return cc.at, closeEnd(lower, cc.at)
+		return cc.at, closeEnd(s, cc.at)
 	}
-	pat := "</" + name
 	for j := i; ; {
-		k := strings.Index(lower[j:], pat)
+		k := strings.Index(s[j:], "</")
 		if k < 0 {
-			c.closeTags[name] = &closeCache{from: i, at: -1}
+			cache[name] = &closeCache{from: i, at: -1}
 			return -1, -1
 		}
 		at := j + k
-		after := at + len(pat)
-		if after < len(lower) && !isTagNameByte(lower[after]) {
-			if end := closeEnd(lower, at); end > 0 {
-				c.closeTags[name] = &closeCache{from: i, at: at}
+		after := at + 2 + len(name)
+		if after < len(s) && strings.EqualFold(s[at+2:after], name) && !isTagNameByte(s[after]) {
+			if end := closeEnd(s, at); end > 0 {
+				cache[name] = &closeCache{from: i, at: at}
 				return at, end
 			}
 		}
-		j = after
+		j = at + 2
 	}
 }
 
-func closeEnd(lower string, at int) int {
-	k := strings.IndexByte(lower[at:], '>')
+func closeEnd(s string, at int) int {
+	k := strings.IndexByte(s[at:], '>')
 	if k < 0 || k > 200 {
 		return -1
 	}
@@ -366,7 +376,7 @@ func (c *converter) extensionTags(s string) string {
 	if !strings.Contains(s, "<") {
 		return s
 	}
-	lower := lowerASCII(s)
+	closeTags := map[string]*closeCache{}
 	var b strings.Builder
 	b.Grow(len(s))
 	last := 0
@@ -383,11 +393,16 @@ func (c *converter) extensionTags(s string) string {
 			}
 			j := i + 4 + end + 3
 			// A comment alone on its line takes the line with it.
-			ls := lineStartOf(s, i)
-			le := strings.IndexByte(s[j:], '\n')
-			if ls >= last && isBlank(s[ls:i]) && le >= 0 && isBlank(s[j:j+le]) {
+			ls, le := i, j
+			for ls > last && (s[ls-1] == ' ' || s[ls-1] == '\t') {
+				ls--
+			}
+			for le < len(s) && (s[le] == ' ' || s[le] == '\t') {
+				le++
+			}
+			if (ls == 0 || s[ls-1] == '\n') && le < len(s) && s[le] == '\n' {
 				b.WriteString(s[last:ls])
-				j += le + 1
+				j = le + 1
 			} else {
 				b.WriteString(s[last:i])
 			}
@@ -407,7 +422,7 @@ func (c *converter) extensionTags(s string) string {
 		}
 		content, end := "", t.end
 		if !t.selfClosing {
-			at, after := c.findClose(lower, t.name, t.end)
+			at, after := findClose(closeTags, s, t.name, t.end)
 			switch {
 			case at >= 0:
 				content, end = s[t.end:at], after
@@ -489,10 +504,6 @@ func (c *converter) extensionTags(s string) string {
 
 var reInlineAttr = regexp.MustCompile(`(?i)(?:^|\s)inline(?:\s|=|$)`)
 
-func isBlank(s string) bool { return strings.TrimSpace(s) == "" }
-
-func lineStartOf(s string, i int) int { return strings.LastIndexByte(s[:i], '\n') + 1 }
-
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 
 // ref numbers a note and returns its mark.
@@ -551,7 +562,7 @@ func (c *converter) notesList(from, to int) string {
 func (c *converter) fragment(s string) string {
 	s = c.extensionTags(s)
 	s = c.templates(s)
-	s = reMagic.ReplaceAllString(s, "")
+	s = removeMagicWords(s)
 	return escapeLineStart(c.inline(oneLine(s), inlineCtx{}))
 }
 

@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/fabrique-des-energies/fabrique/internal/platform/markup"
 )
@@ -274,4 +275,25 @@ func FuzzToMarkdown(f *testing.F) {
 		got := ToMarkdown(in, Options{})
 		checkRendersInert(t, in, got.Markdown)
 	})
+}
+
+func TestToMarkdownAdversarialInputsStayLinear(t *testing.T) {
+	patterns := []string{
+		"[[", "]]", "[[a|", "[http://a ", "[http://a]", "<br>", "<!--a-->", "<!--", "{{", "}}", "{{a|",
+		"''", "'''", "'''''", "<ref>", "<ref>x</ref>", "<ref name=a/>", "{|\n", "|}\n", "* ", "*", "#:",
+		"<nowiki>", "</nowiki>", "<b>", "</b>", "<b></b>", "http://a.b/ ", "== a ==\n", ";a:b\n", "\n:",
+		"<span>", "[[Catégorie:A]]", "[[Fichier:a|[[b]]|", "|| ", "{|\n|a||b\n", "<pre>", "<", "&amp;",
+	}
+	const size = 200_000
+	for _, p := range patterns {
+		in := strings.Repeat(p, size/len(p))
+		start := time.Now()
+		got := ToMarkdown(in, Options{})
+		if d := time.Since(start); d > 3*time.Second {
+			t.Errorf("%d × %q took %v", size/len(p), p, d)
+		}
+		if len(got.Markdown) > 20*len(in)+1000 {
+			t.Errorf("%d × %q gave %d bytes of Markdown", size/len(p), p, len(got.Markdown))
+		}
+	}
 }

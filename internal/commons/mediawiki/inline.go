@@ -32,8 +32,11 @@ type inl struct {
 	ctx        inlineCtx
 	out        []byte
 	stack      []fmtKind
-	npending   int   // the last npending formats of stack have no marker written yet
-	lineStarts []int // offsets in out where a line starts after a hard break
+	npending   int         // the last npending formats of stack have no marker written yet
+	lineStarts []int       // offsets in out where a line starts after a hard break
+	visible    bool        // something other than spaces was written
+	linkEnd    map[int]int // for each "[[" of the line, the index after its "]]"
+	bracket    closeCache  // where the last search for ']' ended
 	quotes     map[int]quoteRun
 }
 
@@ -42,12 +45,25 @@ func (c *converter) inline(s string, ctx inlineCtx) string {
 	p.run(s)
 	p.closeAll()
 	out := string(p.out)
-	// Line starts after hard breaks, from the last one so offsets stay valid.
-	for k := len(p.lineStarts) - 1; k >= 0; k-- {
-		pos := p.lineStarts[k]
-		if pos <= len(out) {
-			out = out[:pos] + escapeLineStart(out[pos:])
+	if len(p.lineStarts) > 0 {
+		// Lines that start after hard breaks must not read as block markup either.
+		var b strings.Builder
+		b.Grow(len(out) + len(p.lineStarts))
+		prev := 0
+		for k, pos := range p.lineStarts {
+			if pos > len(out) || pos < prev {
+				continue
+			}
+			end := len(out)
+			if k+1 < len(p.lineStarts) && p.lineStarts[k+1] <= len(out) {
+				end = p.lineStarts[k+1]
+			}
+			b.WriteString(out[prev:pos])
+			b.WriteString(escapeLineStart(out[pos:end]))
+			prev = end
 		}
+		b.WriteString(out[prev:])
+		out = b.String()
 	}
 	// A hard break at the very end would show as a backslash.
 	for {
@@ -75,6 +91,7 @@ func (p *inl) write(md string) {
 	}
 	p.flush()
 	p.out = append(p.out, md...)
+	p.visible = true
 }
 
 // text appends literal text, escaped.
@@ -88,6 +105,7 @@ func (p *inl) text(s string) {
 		if p.npending > 0 {
 			p.flush()
 		}
+		p.visible = true
 		if isMarkdownSpecial(ch) {
 			p.out = append(p.out, '\\')
 		}
@@ -159,7 +177,7 @@ func (p *inl) hardBreak() {
 		p.text(" ")
 		return
 	}
-	if strings.TrimSpace(string(p.out)) == "" {
+	if !p.visible {
 		return
 	}
 	n := len(p.out)
@@ -308,8 +326,46 @@ func (p *inl) toggle(k fmtKind) {
 	}
 }
 
+// matchLinks pairs every "[[" of s with its "]]" in one pass.
+func matchLinks(s string) map[int]int {
+	if !strings.Contains(s, "[[") {
+		return nil
+	}
+	ends := map[int]int{}
+	var stack []int
+	for i := 0; i+1 < len(s); {
+		switch {
+		case s[i] == '[' && s[i+1] == '[':
+			stack = append(stack, i)
+			i += 2
+		case s[i] == ']' && s[i+1] == ']' && len(stack) > 0:
+			ends[stack[len(stack)-1]] = i + 2
+			stack = stack[:len(stack)-1]
+			i += 2
+		default:
+			i++
+		}
+	}
+	return ends
+}
+
+// nextBracket returns the index of the first ']' at or after i, remembering the last answer so
+// that many unclosed links on one line cost one scan.
+func (p *inl) nextBracket(s string, i int) int {
+	if c := p.bracket; c.from > 0 && i >= c.from && (c.at < 0 || i <= c.at) {
+		return c.at
+	}
+	at := strings.IndexByte(s[i:], ']')
+	if at >= 0 {
+		at += i
+	}
+	p.bracket = closeCache{from: i, at: at}
+	return at
+}
+
 func (p *inl) run(s string) {
 	p.quotes = analyseQuotes(s)
+	p.linkEnd = matchLinks(s)
 	last := 0 // start of plain text not yet written
 	for i := 0; i < len(s); {
 		ch := s[i]
@@ -332,7 +388,8 @@ func (p *inl) run(s string) {
 				}
 				handled, next = true, j
 			}
-		case ch == '[':
+		case ch == '[' && !p.ctx.noLinks:
+			// Inside a label, brackets are text: Markdown links do not nest.
 			if strings.HasPrefix(s[i:], "[[") {
 				if md, j, ok := p.internalLink(s, i); ok {
 					p.text(s[last:i])
@@ -370,14 +427,15 @@ func (p *inl) run(s string) {
 	p.text(s[last:])
 }
 
+var formatTags = map[string]fmtKind{
+	"b": fmtBold, "strong": fmtBold,
+	"i": fmtItalic, "em": fmtItalic, "cite": fmtItalic, "var": fmtItalic, "dfn": fmtItalic,
+	"s": fmtStrike, "strike": fmtStrike, "del": fmtStrike,
+}
+
 // tag converts an HTML tag allowed in wikitext, or shows it as text.
 func (p *inl) tag(t tag, src string) {
-	fmtOf := map[string]fmtKind{
-		"b": fmtBold, "strong": fmtBold,
-		"i": fmtItalic, "em": fmtItalic, "cite": fmtItalic, "var": fmtItalic, "dfn": fmtItalic,
-		"s": fmtStrike, "strike": fmtStrike, "del": fmtStrike,
-	}
-	if k, ok := fmtOf[t.name]; ok && !t.selfClosing {
+	if k, ok := formatTags[t.name]; ok && !t.selfClosing {
 		if t.closing {
 			p.close(k)
 		} else if !p.isOpen(k) {
@@ -415,24 +473,8 @@ func (p *inl) tag(t tag, src string) {
 // internalLink converts [[…]] at s[i:]; ok is false when it is not a valid link, which then
 // shows as text.
 func (p *inl) internalLink(s string, i int) (string, int, bool) {
-	depth, j := 0, i
-	for j+1 < len(s) {
-		if s[j] == '[' && s[j+1] == '[' {
-			depth++
-			j += 2
-			continue
-		}
-		if s[j] == ']' && s[j+1] == ']' {
-			depth--
-			j += 2
-			if depth == 0 {
-				break
-			}
-			continue
-		}
-		j++
-	}
-	if depth != 0 {
+	j, ok := p.linkEnd[i]
+	if !ok {
 		return "", 0, false
 	}
 	inner := s[i+2 : j-2]
@@ -556,8 +598,12 @@ func (p *inl) externalLink(s string, i int) (string, int, bool) {
 	case k < len(rest) && rest[k] == ']':
 		k++
 	case k < len(rest) && (rest[k] == ' ' || rest[k] == '\t'):
-		close := strings.IndexByte(rest[k:], ']')
-		if close < 0 || strings.IndexByte(rest[k:k+close], '\n') >= 0 {
+		close := p.nextBracket(s, i+1+k)
+		if close < 0 {
+			return "", 0, false
+		}
+		close -= i + 1 + k
+		if strings.IndexByte(rest[k:k+close], '\n') >= 0 {
 			return "", 0, false
 		}
 		label = strings.TrimSpace(rest[k : k+close])

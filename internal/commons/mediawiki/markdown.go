@@ -36,8 +36,6 @@ func isMarkdownSpecial(c byte) bool {
 	return false
 }
 
-var reOrderedStart = regexp.MustCompile(`^[0-9]{1,9}[.)]`)
-
 // escapeLineStart escapes what would make a line a block construct in Markdown (heading, quote,
 // list item, setext underline, indented code) when the line is meant as plain paragraph text.
 func escapeLineStart(s string) string {
@@ -49,8 +47,13 @@ func escapeLineStart(s string) string {
 	case '#', '>', '-', '+', '=':
 		return "\\" + s
 	}
-	if loc := reOrderedStart.FindStringIndex(s); loc != nil {
-		return s[:loc[1]-1] + "\\" + s[loc[1]-1:]
+	// "1." or "1)" would start an ordered list.
+	n := 0
+	for n < len(s) && n < 10 && s[n] >= '0' && s[n] <= '9' {
+		n++
+	}
+	if n > 0 && n < 10 && n < len(s) && (s[n] == '.' || s[n] == ')') {
+		return s[:n] + "\\" + s[n:]
 	}
 	return s
 }
