@@ -269,10 +269,17 @@ func (s *searcher) offer(c candidate) {
 	s.in[c.id>>6] |= 1 << (c.id & 63)
 }
 
+// prefixRange returns the bounds of the postings whose key starts with q.
+func prefixRange(list []posting, q string) (lo, hi int) {
+	lo = sort.Search(len(list), func(i int) bool { return list[i].key >= q })
+	hi = lo + sort.Search(len(list)-lo, func(i int) bool { return !strings.HasPrefix(list[lo+i].key, q) })
+	return lo, hi
+}
+
 // scan offers every posting whose key starts with q.
 func (s *searcher) scan(list []posting, q string) {
-	i, _ := slices.BinarySearchFunc(list, q, func(p posting, q string) int { return strings.Compare(p.key, q) })
-	for ; i < len(list) && strings.HasPrefix(list[i].key, q); i++ {
+	lo, hi := prefixRange(list, q)
+	for i := lo; i < hi; i++ {
 		p := list[i]
 		t := p.tier
 		if len(p.key) != len(q) {
@@ -335,14 +342,14 @@ func (r *Referential) Search(q string, kind Kind, limit int) []Match {
 }
 
 // scanWords finds names holding every query word as a word prefix, in any
-// order. Candidates come from the longest query word; the others are checked.
-// Repeated words count once, and a query of more than maxWords distinct
-// words is not tried: no name has that many, and it bounds the work.
+// order. Candidates come from the query word that starts the fewest words;
+// the others are checked. Repeated words count once, and a query of more
+// than maxWords distinct words is not tried: no name has that many, and it
+// bounds the work.
 func (s *searcher) scanWords(query string) {
 	const maxWords = 12
 	var buf [maxWords]string
 	words := buf[:0]
-	longest := ""
 	for w := range strings.SplitSeq(query, " ") {
 		if slices.Contains(words, w) {
 			continue
@@ -351,18 +358,23 @@ func (s *searcher) scanWords(query string) {
 			return
 		}
 		words = append(words, w)
-		if len(w) > len(longest) {
-			longest = w
-		}
 	}
 	if len(words) < 2 {
 		return
 	}
+	type span struct{ nlo, nhi, wlo, whi int }
+	best, bestSize := span{}, -1
+	for _, w := range words {
+		var sp span
+		sp.nlo, sp.nhi = prefixRange(s.ix.names, w)
+		sp.wlo, sp.whi = prefixRange(s.ix.words, w)
+		if size := sp.nhi - sp.nlo + sp.whi - sp.wlo; bestSize < 0 || size < bestSize {
+			best, bestSize = sp, size
+		}
+	}
 	check := func(list []posting) {
-		i, _ := slices.BinarySearchFunc(list, longest, func(p posting, q string) int { return strings.Compare(p.key, q) })
-		for ; i < len(list) && strings.HasPrefix(list[i].key, longest); i++ {
-			id := list[i].id
-			name := s.ix.norm[id]
+		for _, p := range list {
+			name := s.ix.norm[p.id]
 			ok := true
 			for _, w := range words {
 				if !hasWordPrefix(name, w) {
@@ -371,10 +383,10 @@ func (s *searcher) scanWords(query string) {
 				}
 			}
 			if ok {
-				s.offer(candidate{id, tierWords})
+				s.offer(candidate{p.id, tierWords})
 			}
 		}
 	}
-	check(s.ix.names)
-	check(s.ix.words)
+	check(s.ix.names[best.nlo:best.nhi])
+	check(s.ix.words[best.wlo:best.whi])
 }
