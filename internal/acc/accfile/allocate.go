@@ -81,7 +81,7 @@ func Allocate(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	k, err := energy.ParseKeyKind(*key)
 	if err != nil {
-		return misuse(usagef("clé inconnue « %s » (default, static, dynamic ou priority)", "unknown key %q (default, static, dynamic or priority)", *key))
+		return misuse(usagef("clé inconnue « %s » (default, static, dynamic ou priority)", "unknown key \"%s\" (default, static, dynamic or priority)", quote(*key)))
 	}
 	o.key = k
 	for _, req := range []struct{ name, value string }{{"production", o.production}, {"consumption", o.consumption}, {"out", o.out}} {
@@ -337,5 +337,5 @@ func rowCountErr(prodFile string, prodRows int, other string, otherRows, line in
 func mismatchErr(file string, line int, stamp []byte, prodFile string, prodLine int, prodStamp []byte) error {
 	return &Error{File: file, Line: line, Column: 1, Name: "timestamp", Kind: KindMismatch,
 		Fr: fmt.Sprintf("date « %s » différente de celle de %s ligne %d (« %s »)", quote(stamp), prodFile, prodLine, quote(prodStamp)),
-		En: fmt.Sprintf("timestamp %q differs from %s line %d (%q)", quote(stamp), prodFile, prodLine, quote(prodStamp))}
+		En: fmt.Sprintf("timestamp \"%s\" differs from %s line %d (\"%s\")", quote(stamp), prodFile, prodLine, quote(prodStamp))}
 }

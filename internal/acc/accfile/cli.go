@@ -58,7 +58,7 @@ func parseFlags(fs *flag.FlagSet, args []string, stdout, stderr io.Writer, usage
 		return &UsageError{Fr: fs.Name() + " : " + fr, En: fs.Name() + ": " + msg}
 	case fs.NArg() > 0:
 		usage(stderr)
-		return usagef("%s : argument inattendu « %s »", "%s: unexpected argument %q", fs.Name(), fs.Arg(0))
+		return usagef("%s : argument inattendu « %s »", "%s: unexpected argument \"%s\"", fs.Name(), quote(fs.Arg(0)))
 	}
 	return nil
 }

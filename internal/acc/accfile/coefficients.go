@@ -27,9 +27,9 @@ func parseCoefficient(b []byte, percent bool) (float64, bool) {
 func coefficientErr(v float64, text []byte) (fr, en string, kind Kind) {
 	switch {
 	case v < 0:
-		return fmt.Sprintf("coefficient négatif « %s »", quote(text)), fmt.Sprintf("negative coefficient %q", quote(text)), KindNegative
+		return fmt.Sprintf("coefficient négatif « %s »", quote(text)), fmt.Sprintf("negative coefficient \"%s\"", quote(text)), KindNegative
 	case v > 1:
-		return fmt.Sprintf("coefficient « %s » supérieur à 1 (100 %%)", quote(text)), fmt.Sprintf("coefficient %q is above 1 (100 %%)", quote(text)), KindCoefficient
+		return fmt.Sprintf("coefficient « %s » supérieur à 1 (100 %%)", quote(text)), fmt.Sprintf("coefficient \"%s\" is above 1 (100 %%)", quote(text)), KindCoefficient
 	}
 	return "", "", 0
 }
@@ -85,11 +85,11 @@ func pairs(name string, r io.Reader, consumers []string, valueName string,
 		case !known:
 			return &Error{File: name, Line: lr.line, Column: 1, Name: id, Kind: KindUnknownID,
 				Fr: fmt.Sprintf("consommateur « %s » absent du fichier de consommation", quote(fields[0])),
-				En: fmt.Sprintf("consumer %q is not in the consumption file", quote(fields[0]))}
+				En: fmt.Sprintf("consumer \"%s\" is not in the consumption file", quote(fields[0]))}
 		case seenAt[i] != 0:
 			return &Error{File: name, Line: lr.line, Column: 1, Name: id, Kind: KindDuplicateID,
 				Fr: fmt.Sprintf("consommateur « %s » en double (déjà ligne %d)", quote(fields[0]), seenAt[i]),
-				En: fmt.Sprintf("duplicate consumer %q (already on line %d)", quote(fields[0]), seenAt[i])}
+				En: fmt.Sprintf("duplicate consumer \"%s\" (already on line %d)", quote(fields[0]), seenAt[i])}
 		}
 		if err := store(i, fields[1], lr.line); err != nil {
 			err.File, err.Line, err.Column, err.Name = name, lr.line, 2, id
@@ -118,7 +118,7 @@ func missingIDs(consumers []string, seen []int) string {
 	for i, s := range seen {
 		if s == 0 {
 			if n < 5 {
-				out = append(out, fmt.Sprintf("%q", consumers[i]))
+				out = append(out, "\""+quote(consumers[i])+"\"")
 			}
 			n++
 		}
@@ -144,7 +144,7 @@ func ReadStaticCoefficients(name string, r io.Reader, consumers []string) ([]flo
 		if !ok {
 			return &Error{Kind: KindNumber,
 				Fr: fmt.Sprintf("« %s » n'est pas un coefficient (fraction 0–1 ou pourcentage avec %%)", quote(text)),
-				En: fmt.Sprintf("%q is not a coefficient (a fraction 0–1 or a percentage with %%)", quote(text))}
+				En: fmt.Sprintf("\"%s\" is not a coefficient (a fraction 0–1 or a percentage with %%)", quote(text))}
 		}
 		if fr, en, kind := coefficientErr(v, text); kind != 0 {
 			return &Error{Kind: kind, Fr: fr, En: en}
@@ -193,7 +193,7 @@ func ReadPriorities(name string, r io.Reader, consumers []string) ([]int, error)
 		if n < 1 {
 			return &Error{Kind: KindRank,
 				Fr: fmt.Sprintf("rang « %s » invalide (nombre entier ≥ 1 attendu)", quote(text)),
-				En: fmt.Sprintf("invalid rank %q (a whole number ≥ 1 is expected)", quote(text))}
+				En: fmt.Sprintf("invalid rank \"%s\" (a whole number ≥ 1 is expected)", quote(text))}
 		}
 		ranks[i] = n
 		return nil
@@ -237,8 +237,8 @@ func NewCoefficientReader(name string, r io.Reader, consumers []string) (*Coeffi
 		i, ok := index[id]
 		if !ok {
 			return nil, t.errAt(j+2, id, KindUnknownID,
-				fmt.Sprintf("consommateur « %s » absent du fichier de consommation", id),
-				fmt.Sprintf("consumer %q is not in the consumption file", id))
+				fmt.Sprintf("consommateur « %s » absent du fichier de consommation", quote(id)),
+				fmt.Sprintf("consumer \"%s\" is not in the consumption file", quote(id)))
 		}
 		c.column[j] = i
 		seen[i] = j + 2

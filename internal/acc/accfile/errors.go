@@ -3,6 +3,8 @@ package accfile
 import (
 	"fmt"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Kind classifies an input error so that callers and tests need not read
@@ -46,7 +48,7 @@ type Error struct {
 
 func (e *Error) Error() string {
 	var fr, en strings.Builder
-	fr.WriteString(e.File)
+	fr.WriteString(printable(e.File))
 	if e.Line > 0 {
 		fmt.Fprintf(&fr, ", ligne %d", e.Line)
 		fmt.Fprintf(&en, "line %d", e.Line)
@@ -58,8 +60,8 @@ func (e *Error) Error() string {
 		fmt.Fprintf(&fr, ", colonne %d", e.Column)
 		fmt.Fprintf(&en, "column %d", e.Column)
 		if e.Name != "" {
-			fmt.Fprintf(&fr, " « %s »", e.Name)
-			fmt.Fprintf(&en, " %q", e.Name)
+			fmt.Fprintf(&fr, " « %s »", quote(e.Name))
+			fmt.Fprintf(&en, " \"%s\"", quote(e.Name))
 		}
 	}
 	fr.WriteString(" : ")
@@ -89,11 +91,32 @@ func usagef(fr, en string, args ...any) *UsageError {
 	return &UsageError{Fr: fmt.Sprintf(fr, args...), En: fmt.Sprintf(en, args...)}
 }
 
-// quote shortens a field for a message.
-func quote(b []byte) string {
-	const max = 40
-	if len(b) > max {
-		return string(b[:max]) + "…"
+// quote makes text from a file or the command line fit in a one-line
+// message: long text is cut and invisible characters are escaped.
+func quote[T ~string | ~[]byte](text T) string {
+	const max = 60
+	s := string(text)
+	if len(s) > max {
+		return printable(s[:max]) + "…"
 	}
-	return string(b)
+	return printable(s)
+}
+
+// printable escapes control and other invisible characters (\r, \x00,
+// \u200b) so that a message stays on one line.
+func printable(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case r == utf8.RuneError:
+			b.WriteString(`\ufffd`)
+		case unicode.IsGraphic(r):
+			b.WriteRune(r)
+		case r < 0x80:
+			fmt.Fprintf(&b, `\x%02x`, r)
+		default:
+			fmt.Fprintf(&b, `\u%04x`, r)
+		}
+	}
+	return b.String()
 }

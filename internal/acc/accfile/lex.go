@@ -310,11 +310,11 @@ func parseTimestamp(b []byte) (int64, bool) {
 			j := 1
 			scale := 100000000
 			for j < len(rest) && rest[j] >= '0' && rest[j] <= '9' {
-				nanos += int(rest[j]-'0') * scale
+				nanos += int(rest[j]-'0') * scale // digits beyond nanoseconds add 0
 				scale /= 10
 				j++
 			}
-			if j == 1 || j > 10 {
+			if j == 1 {
 				return 0, false
 			}
 			rest = rest[j:]

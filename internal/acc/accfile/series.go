@@ -50,7 +50,7 @@ func (s *SeriesReader) Next() (bool, error) {
 		}
 		if v < 0 {
 			return false, s.t.valueErr(j, KindNegative,
-				fmt.Sprintf("valeur négative « %s »", quote(f)), fmt.Sprintf("negative value %q", quote(f)))
+				fmt.Sprintf("valeur négative « %s »", quote(f)), fmt.Sprintf("negative value \"%s\"", quote(f)))
 		}
 		s.values[j] = v
 	}

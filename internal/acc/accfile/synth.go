@@ -73,7 +73,7 @@ func Synth(ctx context.Context, args []string, stdout, stderr io.Writer, locate 
 		return flag.ErrHelp
 	}
 	synthUsage(stderr)
-	return usagef("sous-commande inconnue « %s » : pv ou load", "unknown subcommand %q: pv or load", args[0])
+	return usagef("sous-commande inconnue « %s » : pv ou load", "unknown subcommand \"%s\": pv or load", quote(args[0]))
 }
 
 // commonSynthFlags holds the flags shared by pv and load.
@@ -108,7 +108,7 @@ func (c *commonSynthFlags) check(stderr io.Writer, usage func(io.Writer)) error 
 	}
 	if err != nil {
 		return misuse(usagef("--step « %s » invalide : un multiple de 5 minutes qui divise l'heure (15m, 30m, 60m…)",
-			"invalid --step %q: a multiple of 5 minutes dividing an hour (15m, 30m, 60m…)", c.step))
+			"invalid --step \"%s\": a multiple of 5 minutes dividing an hour (15m, 30m, 60m…)", quote(c.step)))
 	}
 	if c.id == "" {
 		return misuse(usagef("--id ne peut pas être vide", "--id cannot be empty"))
@@ -126,7 +126,7 @@ func positiveNumber(flagName, s string, stderr io.Writer, usage func(io.Writer))
 	v, ok := parseNumber([]byte(s))
 	if !ok || v < 0 || math.IsInf(v, 0) {
 		usage(stderr)
-		return 0, usagef("--%s « %s » n'est pas un nombre positif", "--%s %q is not a positive number", flagName, s)
+		return 0, usagef("--%s « %s » n'est pas un nombre positif", "--%s \"%s\" is not a positive number", flagName, quote(s))
 	}
 	return v, nil
 }
@@ -158,7 +158,7 @@ func synthPV(ctx context.Context, args []string, stdout, stderr io.Writer, locat
 	}
 	lat, lon, _, ok := locate(*commune)
 	if !ok {
-		return fmt.Errorf("commune inconnue « %s » (code INSEE attendu) / unknown commune %q (INSEE code expected)", *commune, *commune)
+		return fmt.Errorf("commune inconnue « %s » (code INSEE attendu) / unknown commune \"%s\" (INSEE code expected)", quote(*commune), quote(*commune))
 	}
 	s, err := energy.SynthPV(energy.PVParams{Lat: lat, Lon: lon, KWc: k, Year: c.year, Step: c.stepDur, Seed: c.seed, Tilt: *tilt, Azimuth: *azimuth})
 	if err != nil {
@@ -179,7 +179,7 @@ func synthLoad(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	p, err := energy.ParseLoadProfile(*profile)
 	if err != nil {
 		synthLoadUsage(stderr)
-		return usagef("--profile « %s » inconnu", "unknown --profile %q", *profile)
+		return usagef("--profile « %s » inconnu", "unknown --profile \"%s\"", quote(*profile))
 	}
 	if c.id == "" {
 		c.id = string(p)

@@ -68,7 +68,7 @@ func openTable(file string, r io.Reader, kinds ...timeColumn) (*table, error) {
 		}
 		return nil, t.errAt(1, "", KindHeader,
 			fmt.Sprintf("en-tête attendu : %s;<id>;… (trouvé « %s »)", names, quote(t.fields[0])),
-			fmt.Sprintf("expected header %s;<id>;… (found %q)", names, quote(t.fields[0])))
+			fmt.Sprintf("expected header %s;<id>;… (found \"%s\")", names, quote(t.fields[0])))
 	}
 	if len(t.fields) < 2 {
 		return nil, t.errAt(0, "", KindHeader, "aucune colonne d'identifiant après la date", "no id column after the time column")
@@ -148,7 +148,7 @@ func (t *table) parseTime() error {
 		if at, ok = parseTimestamp(f); !ok {
 			return t.errAt(1, "", KindTimestamp,
 				fmt.Sprintf("date invalide « %s » (attendu ISO 8601 avec décalage, par exemple 2025-01-01T00:00:00+01:00)", quote(f)),
-				fmt.Sprintf("invalid timestamp %q (expected ISO 8601 with an offset, e.g. 2025-01-01T00:00:00+01:00)", quote(f)))
+				fmt.Sprintf("invalid timestamp \"%s\" (expected ISO 8601 with an offset, e.g. 2025-01-01T00:00:00+01:00)", quote(f)))
 		}
 	case horodateTime:
 		a, b, n := parseHorodate(f, t.loc)
@@ -156,7 +156,7 @@ func (t *table) parseTime() error {
 		case n == 0:
 			return t.errAt(1, "", KindTimestamp,
 				fmt.Sprintf("horodate invalide « %s » (attendu jj/mm/aaaa HH:MM, heure de Paris existante)", quote(f)),
-				fmt.Sprintf("invalid Horodate %q (expected dd/mm/yyyy HH:MM, an existing Paris time)", quote(f)))
+				fmt.Sprintf("invalid Horodate \"%s\" (expected dd/mm/yyyy HH:MM, an existing Paris time)", quote(f)))
 		case n == 2 && t.rows > 0 && a <= t.at:
 			at = b // the second occurrence of a repeated hour
 		default:
@@ -192,7 +192,7 @@ func (t *table) parseTime() error {
 }
 
 func (t *table) irregular(fr, en string) error {
-	return t.errAt(1, "", KindIrregular, fmt.Sprintf("%s (« %s »)", fr, quote(t.stamp)), fmt.Sprintf("%s (%q)", en, quote(t.stamp)))
+	return t.errAt(1, "", KindIrregular, fmt.Sprintf("%s (« %s »)", fr, quote(t.stamp)), fmt.Sprintf("%s (\"%s\")", en, quote(t.stamp)))
 }
 
 // format writes an instant the way this file writes times.
@@ -220,5 +220,5 @@ func (t *table) numberErr(j int) *Error {
 	if len(f) == 0 {
 		return t.valueErr(j, KindNumber, "valeur manquante", "missing value")
 	}
-	return t.valueErr(j, KindNumber, fmt.Sprintf("« %s » n'est pas un nombre", quote(f)), fmt.Sprintf("%q is not a number", quote(f)))
+	return t.valueErr(j, KindNumber, fmt.Sprintf("« %s » n'est pas un nombre", quote(f)), fmt.Sprintf("\"%s\" is not a number", quote(f)))
 }
