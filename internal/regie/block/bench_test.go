@@ -39,12 +39,24 @@ func householdWh(seed uint64, start time.Time, step time.Duration, n int) []int6
 
 var benchYear = time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
 
-func yearChunks(seed uint64, step time.Duration) []Chunk {
+// dayBlock is a UTC day of values, the unit of the alternative day layout.
+type dayBlock struct {
+	day     time.Time
+	step    time.Duration
+	values  []int64
+	present []bool
+}
+
+func (d *dayBlock) Len() int { return len(d.values) }
+
+func (d *dayBlock) Encode() ([]byte, error) { return Encode(d.step, d.values, d.present) }
+
+func yearChunks(seed uint64, step time.Duration) []dayBlock {
 	per := int(Day / step)
 	vals := householdWh(seed, benchYear, step, 366*per)
-	out := make([]Chunk, 366)
+	out := make([]dayBlock, 366)
 	for d := range out {
-		out[d] = Chunk{Day: benchYear.AddDate(0, 0, d), Step: step, Values: vals[d*per : (d+1)*per], Present: allTrue(per)}
+		out[d] = dayBlock{day: benchYear.AddDate(0, 0, d), step: step, values: vals[d*per : (d+1)*per], present: allTrue(per)}
 	}
 	return out
 }
@@ -56,7 +68,7 @@ func BenchmarkEncodeDay(b *testing.B) {
 			points, size := 0, 0
 			var buf []byte
 			for _, c := range chunks {
-				buf, _ = AppendEncode(buf[:0], c.Step, c.Values, c.Present)
+				buf, _ = AppendEncode(buf[:0], c.step, c.values, c.present)
 				size += len(buf)
 				points += c.Len()
 			}
@@ -64,7 +76,7 @@ func BenchmarkEncodeDay(b *testing.B) {
 			i := 0
 			for b.Loop() {
 				c := &chunks[i%len(chunks)]
-				buf, _ = AppendEncode(buf[:0], c.Step, c.Values, c.Present)
+				buf, _ = AppendEncode(buf[:0], c.step, c.values, c.present)
 				i++
 			}
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(i*chunks[0].Len()), "ns/point")
@@ -125,30 +137,29 @@ func openBench(b *testing.B, path string) *sql.DB {
 	return db
 }
 
-// monthBlocks packs a year of day chunks into month blocks (the alternative layout).
-func monthBlocks(chunks []Chunk) (keys []int64, blocks [][]byte) {
+// monthBlocks packs a year of days into month chunks, the chosen layout.
+func monthBlocks(days []dayBlock) (keys []int64, blocks [][]byte) {
 	for m := time.January; m <= time.December; m++ {
-		var vals []int64
-		var pres []bool
-		var key int64 = -1
-		for _, c := range chunks {
-			if c.Day.Month() == m {
-				if key < 0 {
-					key = DayNumber(c.Day)
-				}
-				vals = append(vals, c.Values...)
-				pres = append(pres, c.Present...)
+		c := newChunk(time.Date(benchYear.Year(), m, 1, 0, 0, 0, 0, time.UTC), days[0].step)
+		c.Values, c.Present = c.Values[:0], c.Present[:0]
+		for _, d := range days {
+			if d.day.Month() == m {
+				c.Values = append(c.Values, d.values...)
+				c.Present = append(c.Present, d.present...)
 			}
 		}
-		data, err := Encode(chunks[0].Step, vals, pres)
+		data, err := c.Encode()
 		if err != nil {
 			panic(err)
 		}
-		keys = append(keys, key)
+		keys = append(keys, dayNumber(c.Month))
 		blocks = append(blocks, data)
 	}
 	return keys, blocks
 }
+
+// dayNumber keys both layouts by days since the epoch so one query serves both.
+func dayNumber(t time.Time) int64 { return t.Unix() / 86400 }
 
 // BenchmarkSQLiteLayout loads meter-years of 30-minute household curves into
 // SQLite in each candidate layout, then measures reading one meter-year (one
@@ -179,7 +190,7 @@ func benchLayout(b *testing.B, lay layout, step time.Duration, meters int) {
 				b.Fatal(err)
 			}
 			// Curves are generated first: only encoding and inserting are timed.
-			all := make([][]Chunk, meters)
+			all := make([][]dayBlock, meters)
 			for m := range all {
 				all[m] = yearChunks(uint64(m+1), step)
 			}
@@ -201,7 +212,7 @@ func benchLayout(b *testing.B, lay layout, step time.Duration, meters int) {
 				} else {
 					for _, c := range chunks {
 						data, _ := c.Encode()
-						keys = append(keys, DayNumber(c.Day))
+						keys = append(keys, dayNumber(c.day))
 						blocks = append(blocks, data)
 					}
 				}
@@ -230,12 +241,14 @@ func benchLayout(b *testing.B, lay layout, step time.Duration, meters int) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			from, to := DayNumber(benchYear), DayNumber(benchYear.AddDate(1, 0, 0))
+			from, to := dayNumber(benchYear), dayNumber(benchYear.AddDate(1, 0, 0))
 			q, err := db.Prepare(`SELECT day, data FROM curve WHERE meter = $1 AND day >= $2 AND day < $3 ORDER BY day`)
 			if err != nil {
 				b.Fatal(err)
 			}
 			rng := rand.New(rand.NewPCG(9, 9))
+			var vals []int64
+			var pres []bool
 			b.ResetTimer()
 			for b.Loop() {
 				r, err := q.Query(1+rng.IntN(meters), from, to)
@@ -243,17 +256,18 @@ func benchLayout(b *testing.B, lay layout, step time.Duration, meters int) {
 					b.Fatal(err)
 				}
 				n := 0
+				vals, pres = vals[:0], pres[:0]
 				for r.Next() {
 					var day int64
 					var data []byte
 					if err := r.Scan(&day, &data); err != nil {
 						b.Fatal(err)
 					}
-					_, v, _, err := Decode(data)
-					if err != nil {
+					var err error
+					if _, vals, pres, err = DecodeAppend(vals, pres, data); err != nil {
 						b.Fatal(err)
 					}
-					n += len(v)
+					n = len(vals)
 				}
 				r.Close()
 				if n != 366*int(Day/step) {
@@ -261,6 +275,31 @@ func benchLayout(b *testing.B, lay layout, step time.Duration, meters int) {
 				}
 			}
 			b.StopTimer()
+			// Aggregate path: every meter-year in one query, summed per interval.
+			scanStart := time.Now()
+			r, err := db.Query(`SELECT day, data FROM curve WHERE day >= $1 AND day < $2`, from, to)
+			if err != nil {
+				b.Fatal(err)
+			}
+			sum := make([]int64, 366*int(Day/step))
+			for r.Next() {
+				var day int64
+				var data []byte
+				if err := r.Scan(&day, &data); err != nil {
+					b.Fatal(err)
+				}
+				if _, vals, pres, err = DecodeAppend(vals[:0], pres[:0], data); err != nil {
+					b.Fatal(err)
+				}
+				off := int(day-from) * int(Day/step)
+				for i, v := range vals {
+					if pres[i] {
+						sum[off+i] += v
+					}
+				}
+			}
+			r.Close()
+			b.ReportMetric(float64(time.Since(scanStart).Milliseconds()), "scan-all-ms")
 			b.ReportMetric(float64(st.Size())/float64(points), "disk-bytes/point")
 			b.ReportMetric(float64(points)/importTime.Seconds(), "import-points/s")
 			b.ReportMetric(float64(rows), "rows")
@@ -280,4 +319,50 @@ func TestHouseholdSeriesIsPlausible(t *testing.T) {
 	if kwh := float64(sum) / 1000; kwh < 2500 || kwh > 9000 {
 		t.Errorf("%.0f kWh a year, not a household", kwh)
 	}
+}
+
+// BenchmarkDecodeYear reads a meter-year of day blocks into one reused slice,
+// as the read path does.
+func BenchmarkDecodeYear(b *testing.B) {
+	chunks := yearChunks(1, 30*time.Minute)
+	blocks := make([][]byte, len(chunks))
+	for i, c := range chunks {
+		blocks[i], _ = c.Encode()
+	}
+	var values []int64
+	var present []bool
+	b.ReportAllocs()
+	for b.Loop() {
+		values, present = values[:0], present[:0]
+		for _, blk := range blocks {
+			var err error
+			if _, values, present, err = DecodeAppend(values, present, blk); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(values)), "ns/point")
+}
+
+// BenchmarkDecodeMonthYear reads a meter-year of month blocks, the chosen layout.
+func BenchmarkDecodeMonthYear(b *testing.B) {
+	_, blocks := monthBlocks(yearChunks(1, 30*time.Minute))
+	var values []int64
+	var present []bool
+	size := 0
+	for _, blk := range blocks {
+		size += len(blk)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		values, present = values[:0], present[:0]
+		for _, blk := range blocks {
+			var err error
+			if _, values, present, err = DecodeAppend(values, present, blk); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(values)), "ns/point")
+	b.ReportMetric(float64(size)/float64(len(values)), "bytes/point")
 }

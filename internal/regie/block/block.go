@@ -1,6 +1,18 @@
 // Package block packs load curves into compact blocks for storage: one block
-// per meter and UTC day for load curves, one per meter and French calendar
+// per meter and UTC month for load curves, one per meter and French calendar
 // month for daily energies. It is pure: slices in, bytes out.
+//
+// # Why a month
+//
+// Measured with SQLite (BenchmarkSQLiteLayout, 1,000 household meter-years at
+// 30 minutes): month blocks in a rowid table cost about 1.4 bytes per point on
+// disk, rows and index included, against 1.9 for day blocks; a meter-year is
+// 12 rows instead of 366, and summing all 1,000 meter-years in one query is
+// several times faster, since SQLite's cost is per row. A month block (about
+// 2 KB at 30 minutes, 5 KB at 10) belongs in a rowid table: WITHOUT ROWID
+// tables spill such rows to half-empty overflow pages (3.2 bytes per point).
+// The price is a coarser unit: re-importing a day rewrites its month, and in
+// the month a meter changes step the block keeps the coarser step (see Split).
 //
 // # Encoding (version 1)
 //
@@ -25,6 +37,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -118,16 +131,24 @@ func AppendEncode(dst []byte, step time.Duration, values []int64, present []bool
 // Decode unpacks a block. Absent intervals have value 0 and present false.
 // Corrupt input yields an error wrapping ErrCorrupt, never a panic.
 func Decode(data []byte) (step time.Duration, values []int64, present []bool, err error) {
+	return DecodeAppend(nil, nil, data)
+}
+
+// DecodeAppend is Decode appending to values and present, so that reading a
+// meter-year block after block fills one slice without an allocation per
+// block. On error the slices are returned unchanged.
+func DecodeAppend(values []int64, present []bool, data []byte) (step time.Duration, _ []int64, _ []bool, err error) {
+	v0, p0 := values, present
 	pos := 0
 	if len(data) < 2 {
-		return 0, nil, nil, corrupt("%d bytes, shorter than a header", len(data))
+		return 0, v0, p0, corrupt("%d bytes, shorter than a header", len(data))
 	}
 	if data[0] != Version {
-		return 0, nil, nil, corrupt("unknown version %d", data[0])
+		return 0, v0, p0, corrupt("unknown version %d", data[0])
 	}
 	flags := data[1]
 	if flags&^flagGaps != 0 {
-		return 0, nil, nil, corrupt("unknown flags %#x", flags)
+		return 0, v0, p0, corrupt("unknown flags %#x", flags)
 	}
 	pos = 2
 	uvar := func(what string) (uint64, error) {
@@ -140,17 +161,17 @@ func Decode(data []byte) (step time.Duration, values []int64, present []bool, er
 	}
 	s, err := uvar("step")
 	if err != nil {
-		return 0, nil, nil, err
+		return 0, v0, p0, err
 	}
 	if s == 0 || s > 86400 {
-		return 0, nil, nil, corrupt("step %d s out of range", s)
+		return 0, v0, p0, corrupt("step %d s out of range", s)
 	}
 	n64, err := uvar("count")
 	if err != nil {
-		return 0, nil, nil, err
+		return 0, v0, p0, err
 	}
 	if n64 > MaxSlots {
-		return 0, nil, nil, corrupt("%d intervals, more than %d", n64, MaxSlots)
+		return 0, v0, p0, corrupt("%d intervals, more than %d", n64, MaxSlots)
 	}
 	n := int(n64)
 	var runs []int
@@ -158,10 +179,10 @@ func Decode(data []byte) (step time.Duration, values []int64, present []bool, er
 	if flags&flagGaps != 0 {
 		r64, err := uvar("run count")
 		if err != nil {
-			return 0, nil, nil, err
+			return 0, v0, p0, err
 		}
 		if r64 > n64+1 || r64 < 2 {
-			return 0, nil, nil, corrupt("%d runs for %d intervals", r64, n)
+			return 0, v0, p0, corrupt("%d runs for %d intervals", r64, n)
 		}
 		runs = make([]int, r64)
 		total := 0
@@ -169,48 +190,49 @@ func Decode(data []byte) (step time.Duration, values []int64, present []bool, er
 		for i := range runs {
 			l, err := uvar("run length")
 			if err != nil {
-				return 0, nil, nil, err
+				return 0, v0, p0, err
 			}
 			if l > n64 || (l == 0 && i > 0) {
-				return 0, nil, nil, corrupt("run %d of length %d", i, l)
+				return 0, v0, p0, corrupt("run %d of length %d", i, l)
 			}
 			runs[i] = int(l)
 			total += int(l)
 			if total > n {
-				return 0, nil, nil, corrupt("runs longer than %d intervals", n)
+				return 0, v0, p0, corrupt("runs longer than %d intervals", n)
 			}
 			if i%2 == 0 {
 				points += int(l)
 			}
 		}
 		if total != n {
-			return 0, nil, nil, corrupt("runs cover %d of %d intervals", total, n)
+			return 0, v0, p0, corrupt("runs cover %d of %d intervals", total, n)
 		}
 	}
 	// Every present value takes at least one byte: check before allocating.
 	if points > len(data)-pos {
-		return 0, nil, nil, corrupt("%d values announced, %d bytes left", points, len(data)-pos)
+		return 0, v0, p0, corrupt("%d values announced, %d bytes left", points, len(data)-pos)
 	}
-	values = make([]int64, n)
-	present = make([]bool, n)
+	base := len(values)
+	values = slices.Grow(values, n)[:base+n]
+	present = slices.Grow(present, n)[:base+n]
+	vals, pres := values[base:], present[base:]
 	if runs == nil {
-		for i := range present {
-			present[i] = true
+		for i := range pres {
+			pres[i] = true
 		}
 	} else {
 		i := 0
 		for r, l := range runs {
-			if r%2 == 0 {
-				for j := i; j < i+l; j++ {
-					present[j] = true
-				}
+			for j := i; j < i+l; j++ {
+				pres[j] = r%2 == 0
 			}
 			i += l
 		}
 	}
 	var prev int64
 	for i := 0; i < n; i++ {
-		if !present[i] {
+		if !pres[i] {
+			vals[i] = 0
 			continue
 		}
 		var u uint64
@@ -221,15 +243,15 @@ func Decode(data []byte) (step time.Duration, values []int64, present []bool, er
 			var k int
 			u, k = binary.Uvarint(data[pos:])
 			if k <= 0 {
-				return 0, nil, nil, corrupt("bad value at byte %d", pos)
+				return 0, v0, p0, corrupt("bad value at byte %d", pos)
 			}
 			pos += k
 		}
 		prev += int64(u>>1) ^ -int64(u&1)
-		values[i] = prev
+		vals[i] = prev
 	}
 	if pos != len(data) {
-		return 0, nil, nil, corrupt("%d trailing bytes", len(data)-pos)
+		return 0, v0, p0, corrupt("%d trailing bytes", len(data)-pos)
 	}
 	return time.Duration(s) * time.Second, values, present, nil
 }

@@ -156,3 +156,30 @@ func TestDecodeCorrupt(t *testing.T) {
 		}
 	}
 }
+
+func TestDecodeAppend(t *testing.T) {
+	a, _ := Encode(time.Hour, []int64{1, 2, 3}, nil)
+	b, _ := Encode(time.Hour, []int64{4, 0, 6}, []bool{true, false, true})
+	values := make([]int64, 0, 2)
+	present := []bool(nil)
+	var err error
+	for _, blk := range [][]byte{a, b} {
+		if _, values, present, err = DecodeAppend(values, present, blk); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !slices.Equal(values, []int64{1, 2, 3, 4, 0, 6}) || !slices.Equal(present, []bool{true, true, true, true, false, true}) {
+		t.Fatalf("%v %v", values, present)
+	}
+	// A corrupt block leaves what was decoded so far untouched.
+	_, v2, p2, err := DecodeAppend(values, present, b[:len(b)-1])
+	if err == nil || len(v2) != 6 || len(p2) != 6 {
+		t.Fatalf("%v: %d values", err, len(v2))
+	}
+	// Reused storage with stale content is overwritten, gaps included.
+	stale := []int64{9, 9, 9, 9}
+	_, v3, _, err := DecodeAppend(stale[:0], make([]bool, 0, 4), b)
+	if err != nil || !slices.Equal(v3, []int64{4, 0, 6}) {
+		t.Fatalf("%v %v", v3, err)
+	}
+}

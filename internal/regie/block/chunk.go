@@ -10,15 +10,15 @@ import (
 // Day is the step of daily-energy chunks: French calendar days.
 const Day = 24 * time.Hour
 
-// Chunk is the content of one block.
+// Chunk is the content of one block: one meter and one calendar month.
 //
-// A load-curve chunk covers one UTC day [Day, Day+24h): it has 24h/Step
-// intervals, interval i starting at Day + i×Step. A daily-energy chunk
-// (Step == 24h) covers one French calendar month: Day is the first of the
-// month as a date (00:00 UTC of that date, used as a key only) and interval i
-// is the local day Day + i days.
+// A load-curve chunk covers a UTC month [Month, Month+1 month): it has
+// days×24h/Step intervals, interval i starting at Month + i×Step. A
+// daily-energy chunk (Step == 24h) covers a French calendar month: interval i
+// is the local day Month + i days, and Month (00:00 UTC on the first) is used
+// as a date only.
 type Chunk struct {
-	Day     time.Time
+	Month   time.Time
 	Step    time.Duration
 	Values  []int64
 	Present []bool
@@ -44,90 +44,91 @@ func (c *Chunk) Points() int {
 // At returns the UTC start of interval i.
 func (c *Chunk) At(i int) time.Time {
 	if c.Daily() {
-		return meterfile.ParisMidnight(c.Day.Year(), c.Day.Month(), c.Day.Day()+i)
+		return meterfile.ParisMidnight(c.Month.Year(), c.Month.Month(), 1+i)
 	}
-	return c.Day.Add(time.Duration(i) * c.Step)
+	return c.Month.Add(time.Duration(i) * c.Step)
 }
 
-// Encode packs the chunk (Day is the block key and is not stored).
+// Encode packs the chunk (Month is the block key and is not stored).
 func (c *Chunk) Encode() ([]byte, error) { return Encode(c.Step, c.Values, c.Present) }
 
-// DecodeChunk unpacks a block stored under key day and checks that its length
-// fits the key.
-func DecodeChunk(day time.Time, data []byte) (Chunk, error) {
+// DecodeChunk unpacks a block stored under the key month and checks that its
+// length fits the key.
+func DecodeChunk(month time.Time, data []byte) (Chunk, error) {
 	step, values, present, err := Decode(data)
 	if err != nil {
 		return Chunk{}, err
 	}
-	c := Chunk{Day: day, Step: step, Values: values, Present: present}
+	c := Chunk{Month: month, Step: step, Values: values, Present: present}
 	if err := c.check(); err != nil {
 		return Chunk{}, fmt.Errorf("%w: %v", ErrCorrupt, err)
 	}
 	return c, nil
 }
 
-// SlotsFor returns the number of intervals of a chunk: 24h/step for a load
-// curve, the days of the month for daily energy.
-func SlotsFor(day time.Time, step time.Duration) (int, error) {
-	if step == Day {
-		if day.Day() != 1 {
-			return 0, fmt.Errorf("block: daily chunk key %s is not the first of a month", day.Format(time.DateOnly))
-		}
-		return time.Date(day.Year(), day.Month()+1, 0, 0, 0, 0, 0, time.UTC).Day(), nil
-	}
-	if step <= 0 || step%time.Minute != 0 || time.Hour%step != 0 {
+// MonthOf returns the key of the load-curve block holding instant t: the
+// first day of its UTC month.
+func MonthOf(t time.Time) time.Time {
+	t = t.UTC()
+	return time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, time.UTC)
+}
+
+// MonthIndex returns a block key as months since January 1970, a small
+// integer for a database column; FromMonthIndex is its inverse.
+func MonthIndex(month time.Time) int64 {
+	return int64(month.Year()-1970)*12 + int64(month.Month()) - 1
+}
+
+// FromMonthIndex is the inverse of MonthIndex.
+func FromMonthIndex(n int64) time.Time {
+	return time.Date(1970, time.Month(1+n), 1, 0, 0, 0, 0, time.UTC)
+}
+
+func daysInMonth(month time.Time) int {
+	return time.Date(month.Year(), month.Month()+1, 0, 0, 0, 0, 0, time.UTC).Day()
+}
+
+// SlotsFor returns the number of intervals of the chunk of a month at a step:
+// days×24h/step for a load curve, the days of the month for daily energy.
+func SlotsFor(month time.Time, step time.Duration) (int, error) {
+	if step != Day && (step <= 0 || step%time.Minute != 0 || time.Hour%step != 0) {
 		return 0, fmt.Errorf("block: step %v does not divide one hour", step)
 	}
-	return int(Day / step), nil
+	return daysInMonth(month) * int(Day/step), nil
 }
 
 func (c *Chunk) check() error {
-	if c.Day.Location() != time.UTC || c.Day.Hour() != 0 || c.Day.Minute() != 0 || c.Day.Second() != 0 || c.Day.Nanosecond() != 0 {
-		return fmt.Errorf("block: chunk key %v is not a UTC midnight", c.Day)
+	if !c.Month.Equal(MonthOf(c.Month)) || c.Month.Location() != time.UTC {
+		return fmt.Errorf("block: chunk key %v is not the first of a month at 00:00 UTC", c.Month)
 	}
-	n, err := SlotsFor(c.Day, c.Step)
+	n, err := SlotsFor(c.Month, c.Step)
 	if err != nil {
 		return err
 	}
 	if len(c.Values) != n || len(c.Present) != n {
-		return fmt.Errorf("block: chunk of %s has %d values and %d flags, want %d", c.Day.Format(time.DateOnly), len(c.Values), len(c.Present), n)
+		return fmt.Errorf("block: chunk of %s has %d values and %d flags, want %d", c.Month.Format("2006-01"), len(c.Values), len(c.Present), n)
 	}
 	return nil
 }
 
-// DayNumber returns the key of a chunk as days since 1970-01-01, a compact
-// integer for a database column.
-func DayNumber(day time.Time) int64 { return floorDiv(day.Unix(), 86400) }
-
-// FromDayNumber is the inverse of DayNumber.
-func FromDayNumber(n int64) time.Time { return time.Unix(n*86400, 0).UTC() }
-
-func floorDiv(a, b int64) int64 {
-	q := a / b
-	if a%b != 0 && (a < 0) != (b < 0) {
-		q--
-	}
-	return q
-}
-
-func newChunk(day time.Time, step time.Duration) Chunk {
-	n, _ := SlotsFor(day, step)
-	return Chunk{Day: day, Step: step, Values: make([]int64, n), Present: make([]bool, n)}
+func newChunk(month time.Time, step time.Duration) Chunk {
+	n, _ := SlotsFor(month, step)
+	return Chunk{Month: month, Step: step, Values: make([]int64, n), Present: make([]bool, n)}
 }
 
 // Split cuts a normalised curve into chunks aligned on block boundaries, in
 // time order, leaving out chunks without any value. Load curves are cut per
-// UTC day; daily energies per French calendar month. When a day holds two
-// steps (the day a meter changed step), its chunk takes the least common
+// UTC month, daily energies per French calendar month. When a month holds two
+// steps (the month a meter changed step), its chunk takes the least common
 // multiple of both and keeps a coarse interval only when all its finer
 // intervals are present: values are summed, never spread.
 func Split(c *meterfile.Curve) ([]Chunk, error) {
 	var out []Chunk
 	index := map[time.Time]int{}
 	add := func(ch Chunk) error {
-		i, ok := index[ch.Day]
+		i, ok := index[ch.Month]
 		if !ok {
-			index[ch.Day] = len(out)
+			index[ch.Month] = len(out)
 			out = append(out, ch)
 			return nil
 		}
@@ -140,6 +141,9 @@ func Split(c *meterfile.Curve) ([]Chunk, error) {
 	}
 	for si := range c.Segments {
 		s := &c.Segments[si]
+		if s.Len() != len(s.Present) {
+			return nil, fmt.Errorf("block: segment of %d values and %d flags", s.Len(), len(s.Present))
+		}
 		if s.Daily() {
 			for i := 0; i < s.Len(); i++ {
 				if !s.Present[i] {
@@ -158,40 +162,28 @@ func Split(c *meterfile.Curve) ([]Chunk, error) {
 			}
 			continue
 		}
-		if s.Step <= 0 || time.Hour%s.Step != 0 {
+		if s.Step <= 0 || s.Step%time.Minute != 0 || time.Hour%s.Step != 0 {
 			return nil, fmt.Errorf("block: segment step %v does not divide one hour", s.Step)
 		}
-		per := int(Day / s.Step)
 		start := s.Start.UTC()
-		day := start.Truncate(Day)
-		slot := int(start.Sub(day) / s.Step)
-		var ch Chunk
-		has := false
-		for i := 0; i < s.Len(); i++ {
-			if !has || slot == per {
-				if has {
-					if err := add(ch); err != nil {
-						return nil, err
-					}
-					day = day.Add(Day)
-					slot = 0
-				}
-				ch = newChunk(day, s.Step)
-				has = true
-			}
-			if s.Present[i] {
-				ch.Values[slot] = s.Values[i]
-				ch.Present[slot] = true
-			}
-			slot++
+		if start.Sub(MonthOf(start))%s.Step != 0 {
+			return nil, fmt.Errorf("block: segment start %v is not on its step", start)
 		}
-		if has {
+		for i := 0; i < s.Len(); {
+			at := start.Add(time.Duration(i) * s.Step)
+			ch := newChunk(MonthOf(at), s.Step)
+			slot := int(at.Sub(ch.Month) / s.Step)
+			for ; i < s.Len() && slot < ch.Len(); i, slot = i+1, slot+1 {
+				if s.Present[i] {
+					ch.Values[slot], ch.Present[slot] = s.Values[i], true
+				}
+			}
 			if err := add(ch); err != nil {
 				return nil, err
 			}
 		}
 	}
-	// Order by day and drop chunks without values (a day of empty rows).
+	// Order by month and drop chunks without values (a month of empty rows).
 	kept := out[:0]
 	for _, ch := range out {
 		if ch.Points() > 0 {
@@ -204,7 +196,7 @@ func Split(c *meterfile.Curve) ([]Chunk, error) {
 
 func sortChunks(cs []Chunk) {
 	for i := 1; i < len(cs); i++ {
-		for j := i; j > 0 && cs[j].Day.Before(cs[j-1].Day); j-- {
+		for j := i; j > 0 && cs[j].Month.Before(cs[j-1].Month); j-- {
 			cs[j], cs[j-1] = cs[j-1], cs[j]
 		}
 	}
@@ -228,7 +220,7 @@ func coarsen(c Chunk, step time.Duration) Chunk {
 		return c
 	}
 	k := int(step / c.Step)
-	out := newChunk(c.Day, step)
+	out := newChunk(c.Month, step)
 	for j := range out.Values {
 		var sum int64
 		full := true
@@ -252,7 +244,7 @@ func overlayDisjoint(a, b Chunk) (Chunk, error) {
 		l := lcm(a.Step, b.Step)
 		a, b = coarsen(a, l), coarsen(b, l)
 	}
-	out := Chunk{Day: a.Day, Step: a.Step, Values: append([]int64(nil), a.Values...), Present: append([]bool(nil), a.Present...)}
+	out := Chunk{Month: a.Month, Step: a.Step, Values: append([]int64(nil), a.Values...), Present: append([]bool(nil), a.Present...)}
 	for i, p := range b.Present {
 		if !p {
 			continue
@@ -292,8 +284,8 @@ func Merge(old, nw Chunk) (Chunk, MergeStats, error) {
 	if err := nw.check(); err != nil {
 		return Chunk{}, st, err
 	}
-	if !old.Day.Equal(nw.Day) {
-		return Chunk{}, st, fmt.Errorf("block: merging chunks of %s and %s", old.Day.Format(time.DateOnly), nw.Day.Format(time.DateOnly))
+	if !old.Month.Equal(nw.Month) {
+		return Chunk{}, st, fmt.Errorf("block: merging chunks of %s and %s", old.Month.Format("2006-01"), nw.Month.Format("2006-01"))
 	}
 	if old.Daily() != nw.Daily() {
 		return Chunk{}, st, fmt.Errorf("block: merging a daily-energy chunk with a load-curve chunk")
@@ -301,19 +293,19 @@ func Merge(old, nw Chunk) (Chunk, MergeStats, error) {
 	base, top := old, nw
 	if old.Step != nw.Step {
 		if covers(nw, old) {
-			base = newChunk(old.Day, nw.Step)
+			base = newChunk(old.Month, nw.Step)
 		} else {
 			l := lcm(old.Step, nw.Step)
 			base, top = coarsen(old, l), coarsen(nw, l)
 		}
 		st.Resampled = base.Step != old.Step
 	}
-	out := Chunk{Day: base.Day, Step: base.Step, Values: append([]int64(nil), base.Values...), Present: append([]bool(nil), base.Present...)}
+	out := Chunk{Month: base.Month, Step: base.Step, Values: append([]int64(nil), base.Values...), Present: append([]bool(nil), base.Present...)}
 	for i, p := range top.Present {
 		if !p {
 			continue
 		}
-		a := top.Day.Add(time.Duration(i) * top.Step)
+		a := top.Month.Add(time.Duration(i) * top.Step)
 		sum, full, any := sumOver(old, a, a.Add(top.Step))
 		switch {
 		case !any:
@@ -334,11 +326,11 @@ func covers(nw, old Chunk) bool {
 		if !p {
 			continue
 		}
-		a := old.Day.Add(time.Duration(i) * old.Step)
+		a := old.Month.Add(time.Duration(i) * old.Step)
 		b := a.Add(old.Step)
-		j0 := int(a.Sub(nw.Day) / nw.Step)
+		j0 := int(a.Sub(nw.Month) / nw.Step)
 		for j := j0; j < len(nw.Present); j++ {
-			ja := nw.Day.Add(time.Duration(j) * nw.Step)
+			ja := nw.Month.Add(time.Duration(j) * nw.Step)
 			if !ja.Before(b) {
 				break
 			}
@@ -355,19 +347,19 @@ func covers(nw, old Chunk) bool {
 func sumOver(old Chunk, a, b time.Time) (sum int64, full, any bool) {
 	full = true
 	if old.Daily() {
-		i := int(a.Sub(old.Day) / old.Step)
+		i := int(a.Sub(old.Month) / old.Step)
 		if old.Present[i] {
 			return old.Values[i], true, true
 		}
 		return 0, false, false
 	}
-	i0 := int(a.Sub(old.Day) / old.Step)
-	ia := old.Day.Add(time.Duration(i0) * old.Step)
+	i0 := int(a.Sub(old.Month) / old.Step)
+	ia := old.Month.Add(time.Duration(i0) * old.Step)
 	if !ia.Equal(a) {
 		full = false
 	}
 	for i := i0; i < len(old.Values); i++ {
-		s := old.Day.Add(time.Duration(i) * old.Step)
+		s := old.Month.Add(time.Duration(i) * old.Step)
 		if !s.Before(b) {
 			break
 		}
@@ -387,7 +379,7 @@ func sumOver(old Chunk, a, b time.Time) (sum int64, full, any bool) {
 // MergeEncoded merges a new chunk over a stored block and returns the bytes to
 // store; when nothing changes it returns the stored bytes themselves.
 func MergeEncoded(stored []byte, nw Chunk) ([]byte, MergeStats, error) {
-	old, err := DecodeChunk(nw.Day, stored)
+	old, err := DecodeChunk(nw.Month, stored)
 	if err != nil {
 		return nil, MergeStats{}, err
 	}

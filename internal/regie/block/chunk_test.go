@@ -37,12 +37,14 @@ func valuesByInstant(c *meterfile.Curve) map[time.Time]int64 {
 }
 
 func TestSplitLoadCurve(t *testing.T) {
-	start := time.Date(2024, 10, 26, 13, 30, 0, 0, time.UTC)
-	watts := make([]int64, 3*48+7)
+	// From 30 September 13:30 UTC to early December, with November empty.
+	start := time.Date(2024, 9, 30, 13, 30, 0, 0, time.UTC)
+	watts := make([]int64, 63*48+7)
 	for i := range watts {
-		watts[i] = int64(200 + i*3)
+		watts[i] = int64(200 + i%500)
 	}
-	for i := 20; i < 70; i++ { // a gap covering the whole UTC day of the 27th
+	nov := int(time.Date(2024, 11, 1, 0, 0, 0, 0, time.UTC).Sub(start) / (30 * time.Minute))
+	for i := nov; i < nov+30*48; i++ {
 		watts[i] = meterfile.Missing
 	}
 	c := parse(t, func(b *bytes.Buffer) error {
@@ -56,9 +58,10 @@ func TestSplitLoadCurve(t *testing.T) {
 	days := []string{}
 	got := map[time.Time]int64{}
 	for _, ch := range chunks {
-		days = append(days, ch.Day.Format(time.DateOnly))
-		if ch.Step != 30*time.Minute || ch.Len() != 48 || ch.Daily() {
-			t.Fatalf("chunk %v: step %v, %d intervals", ch.Day, ch.Step, ch.Len())
+		days = append(days, ch.Month.Format("2006-01"))
+		want, _ := SlotsFor(ch.Month, ch.Step)
+		if ch.Step != 30*time.Minute || ch.Len() != want || ch.Daily() {
+			t.Fatalf("chunk %v: step %v, %d intervals", ch.Month, ch.Step, ch.Len())
 		}
 		for i := 0; i < ch.Len(); i++ {
 			if ch.Present[i] {
@@ -71,13 +74,13 @@ func TestSplitLoadCurve(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		back, err := DecodeChunk(ch.Day, data)
+		back, err := DecodeChunk(ch.Month, data)
 		if err != nil || fmt.Sprint(back) != fmt.Sprint(ch) {
-			t.Fatalf("chunk %v does not survive encoding: %v", ch.Day, err)
+			t.Fatalf("chunk %v does not survive encoding: %v", ch.Month, err)
 		}
 	}
-	// The 27th holds only gaps: no chunk for it.
-	if fmt.Sprint(days) != "[2024-10-26 2024-10-28 2024-10-29]" {
+	// November holds only gaps: no chunk for it.
+	if fmt.Sprint(days) != "[2024-09 2024-10 2024-12]" {
 		t.Errorf("chunk days %v", days)
 	}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
@@ -101,6 +104,7 @@ func TestSplitStepChangeDay(t *testing.T) {
 		t.Fatalf("%d chunks, step %v", len(chunks), chunks[0].Step)
 	}
 	ch := chunks[0]
+	at := func(hour int) int { return 4*24 + hour } // 5 February
 	tests := []struct {
 		hour    int
 		value   int64
@@ -113,8 +117,8 @@ func TestSplitStepChangeDay(t *testing.T) {
 		{2, 0, false},
 	}
 	for _, tt := range tests {
-		if ch.Values[tt.hour] != tt.value || ch.Present[tt.hour] != tt.present {
-			t.Errorf("%02d:00 = %d %v, want %d %v", tt.hour, ch.Values[tt.hour], ch.Present[tt.hour], tt.value, tt.present)
+		if ch.Values[at(tt.hour)] != tt.value || ch.Present[at(tt.hour)] != tt.present {
+			t.Errorf("%02d:00 = %d %v, want %d %v", tt.hour, ch.Values[at(tt.hour)], ch.Present[at(tt.hour)], tt.value, tt.present)
 		}
 	}
 }
@@ -132,11 +136,11 @@ func TestSplitDailyByMonth(t *testing.T) {
 		t.Fatalf("%d chunks", len(chunks))
 	}
 	oct, nov := chunks[0], chunks[1]
-	if !oct.Day.Equal(time.Date(2024, 10, 1, 0, 0, 0, 0, time.UTC)) || oct.Len() != 31 || !oct.Daily() {
-		t.Fatalf("October chunk %v with %d days", oct.Day, oct.Len())
+	if !oct.Month.Equal(time.Date(2024, 10, 1, 0, 0, 0, 0, time.UTC)) || oct.Len() != 31 || !oct.Daily() {
+		t.Fatalf("October chunk %v with %d days", oct.Month, oct.Len())
 	}
-	if !nov.Day.Equal(time.Date(2024, 11, 1, 0, 0, 0, 0, time.UTC)) || nov.Len() != 30 {
-		t.Fatalf("November chunk %v with %d days", nov.Day, nov.Len())
+	if !nov.Month.Equal(time.Date(2024, 11, 1, 0, 0, 0, 0, time.UTC)) || nov.Len() != 30 {
+		t.Fatalf("November chunk %v with %d days", nov.Month, nov.Len())
 	}
 	if oct.Values[27] != 9000 || oct.Values[28] != 9100 || oct.Present[29] || oct.Values[30] != 9300 || oct.Points() != 3 {
 		t.Errorf("October %v %v", oct.Values[26:], oct.Present[26:])
@@ -206,8 +210,7 @@ func TestMerge(t *testing.T) {
 
 func TestMergeRefuses(t *testing.T) {
 	a := day(time.Hour, map[int]int64{0: 1})
-	other := a
-	other.Day = a.Day.Add(Day)
+	other := newChunk(a.Month.AddDate(0, 1, 0), time.Hour)
 	short := a
 	short.Values = short.Values[:3]
 	daily := newChunk(time.Date(2024, 5, 1, 0, 0, 0, 0, time.UTC), Day)
@@ -237,7 +240,7 @@ func TestMergeEncodedKeepsBytesWhenUnchanged(t *testing.T) {
 	if err != nil || st.Replaced != 1 {
 		t.Fatalf("%+v %v", st, err)
 	}
-	back, err := DecodeChunk(old.Day, out)
+	back, err := DecodeChunk(old.Month, out)
 	if err != nil || back.Values[0] != 100 || back.Values[1] != 999 {
 		t.Fatalf("%v %v", back.Values[:2], err)
 	}
@@ -246,13 +249,126 @@ func TestMergeEncodedKeepsBytesWhenUnchanged(t *testing.T) {
 	}
 }
 
-func TestDayNumber(t *testing.T) {
-	for _, d := range []time.Time{time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2024, 2, 29, 0, 0, 0, 0, time.UTC), time.Date(1969, 12, 31, 0, 0, 0, 0, time.UTC)} {
-		if got := FromDayNumber(DayNumber(d)); !got.Equal(d) {
-			t.Errorf("%v → %d → %v", d, DayNumber(d), got)
+func TestMonthKeys(t *testing.T) {
+	tests := []struct {
+		at    time.Time
+		month string
+		index int64
+	}{
+		{time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC), "1970-01", 0},
+		{time.Date(2024, 2, 29, 23, 59, 0, 0, time.UTC), "2024-02", 649},
+		{time.Date(2024, 3, 31, 23, 30, 0, 0, time.FixedZone("CEST", 7200)), "2024-03", 650}, // 21:30 UTC
+		{time.Date(2024, 4, 1, 0, 30, 0, 0, time.FixedZone("CEST", 7200)), "2024-03", 650},   // 22:30 UTC on 31 March
+	}
+	for _, tt := range tests {
+		m := MonthOf(tt.at)
+		if m.Format("2006-01") != tt.month || MonthIndex(m) != tt.index || !FromMonthIndex(tt.index).Equal(m) {
+			t.Errorf("%v: month %v index %d", tt.at, m, MonthIndex(m))
 		}
 	}
-	if DayNumber(time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)) != 19723 {
-		t.Error("2024-01-01 is day 19723 since the epoch")
+	for _, c := range []struct {
+		month string
+		step  time.Duration
+		n     int
+	}{{"2024-02", 30 * time.Minute, 29 * 48}, {"2023-02", 10 * time.Minute, 28 * 144}, {"2024-10", Day, 31}, {"2024-04", time.Hour, 30 * 24}} {
+		m, _ := time.Parse("2006-01", c.month)
+		if n, err := SlotsFor(m, c.step); err != nil || n != c.n {
+			t.Errorf("SlotsFor(%s, %v) = %d %v, want %d", c.month, c.step, n, err, c.n)
+		}
+	}
+	if _, err := SlotsFor(time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC), 7*time.Minute); err == nil {
+		t.Error("7-minute step accepted")
+	}
+}
+
+// importFile parses a file and merges its chunks into a store of encoded
+// blocks, as the storage layer will; it returns the summed merge statistics.
+func importFile(t *testing.T, store map[time.Time][]byte, file []byte) MergeStats {
+	t.Helper()
+	c, err := meterfile.ParseBytes(file, meterfile.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	chunks, err := Split(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var total MergeStats
+	for _, ch := range chunks {
+		var st MergeStats
+		stored, ok := store[ch.Month]
+		if !ok {
+			data, err := ch.Encode()
+			if err != nil {
+				t.Fatal(err)
+			}
+			store[ch.Month] = data
+			st.Added = ch.Points()
+		} else {
+			data, s, err := MergeEncoded(stored, ch)
+			if err != nil {
+				t.Fatal(err)
+			}
+			store[ch.Month], st = data, s
+		}
+		total.Added += st.Added
+		total.Replaced += st.Replaced
+		total.Unchanged += st.Unchanged
+	}
+	return total
+}
+
+func TestReimport(t *testing.T) {
+	step := 30 * time.Minute
+	startA := meterfile.ParisMidnight(2024, 1, 1)
+	wattsA := make([]int64, 46*48) // to 16 February
+	for i := range wattsA {
+		wattsA[i] = int64(300 + 2*(i%350)) // even: whole Wh over 30 minutes
+	}
+	var a bytes.Buffer
+	if err := meterfile.WriteCustomerExport(&a, "30001234567890", startA, step, wattsA); err != nil {
+		t.Fatal(err)
+	}
+	store := map[time.Time][]byte{}
+	if st := importFile(t, store, a.Bytes()); st.Added != len(wattsA) || st.Replaced != 0 {
+		t.Fatalf("first import: %+v", st)
+	}
+	before := map[time.Time]string{}
+	for k, v := range store {
+		before[k] = string(v)
+	}
+	// The same file again changes nothing.
+	if st := importFile(t, store, a.Bytes()); st.Added != 0 || st.Replaced != 0 || st.Unchanged != len(wattsA) {
+		t.Fatalf("re-import: %+v", st)
+	}
+	for k, v := range store {
+		if before[k] != string(v) {
+			t.Fatalf("re-import rewrote %v", k)
+		}
+	}
+	// A file from 10 February to 10 March, in SGE form, with other values:
+	// the 6 overlapping days are replaced, the rest added.
+	startB := meterfile.ParisMidnight(2024, 2, 10)
+	wattsB := make([]int64, 29*48)
+	for i := range wattsB {
+		wattsB[i] = int64(1000 + i%300)
+	}
+	var b bytes.Buffer
+	if err := meterfile.WriteSGE(&b, "30001234567890", startB, step, wattsB); err != nil {
+		t.Fatal(err)
+	}
+	st := importFile(t, store, b.Bytes())
+	overlap := int(startA.Add(time.Duration(len(wattsA))*step).Sub(startB) / step)
+	if st.Replaced != overlap || st.Added != len(wattsB)-overlap || st.Unchanged != 0 {
+		t.Fatalf("overlapping import: %+v, want %d replaced", st, overlap)
+	}
+	// What is stored is file A up to 10 February, then file B.
+	feb, err := DecodeChunk(time.Date(2024, 2, 1, 0, 0, 0, 0, time.UTC), store[time.Date(2024, 2, 1, 0, 0, 0, 0, time.UTC)])
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := int(startB.Sub(feb.Month) / step)
+	if feb.Values[i-1] != wattsA[int(startB.Sub(startA)/step)-1]/2 || feb.Values[i] != wattsB[0]/2 {
+		t.Errorf("around the seam: %d %d, want %d %d", feb.Values[i-1], feb.Values[i], wattsA[int(startB.Sub(startA)/step)-1]/2, wattsB[0]/2)
 	}
 }
