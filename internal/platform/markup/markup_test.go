@@ -23,7 +23,7 @@ func TestRenderFeatures(t *testing.T) {
 		{"fragment link", "[haut](#top)", []string{`<a href="#top">haut</a>`}, nil},
 		{"mailto", "[écrire](mailto:contact@example.org)", []string{`href="mailto:contact@example.org"`}, nil},
 		{"autolink", "<https://example.org>", []string{`<a href="https://example.org" rel="nofollow ugc noopener">https://example.org</a>`}, nil},
-		{"linkify", "voir https://example.org/x et www.example.com", []string{`href="https://example.org/x"`, `href="http://www.example.com"`}, nil},
+		{"linkify", "voir https://example.org/x et www.example.com", []string{`href="https://example.org/x" rel="nofollow ugc noopener"`, `href="http://www.example.com" rel="nofollow ugc noopener"`}, nil},
 		{"email linkify", "contact@example.org", []string{`href="mailto:contact@example.org"`}, nil},
 		{"https image", "![logo](https://example.org/l.png)", []string{`<img src="https://example.org/l.png" alt="logo">`}, nil},
 		{"relative image", "![logo](/static/l.png)", []string{`<img src="/static/l.png" alt="logo">`}, nil},
