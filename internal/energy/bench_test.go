@@ -71,8 +71,18 @@ var benchFixture = sync.OnceValue(func() *benchData {
 	return d
 })
 
-func reportConsumerSteps(b *testing.B, perOp int) {
+// measure runs the benchmark loop and reports consumer-steps per second of
+// wall-clock time and the process CPU time per operation (the two differ
+// when the machine is shared).
+func measure(b *testing.B, perOp int, op func()) {
+	cpu0, ok := processCPU()
+	for b.Loop() {
+		op()
+	}
 	b.ReportMetric(float64(perOp)*float64(b.N)/b.Elapsed().Seconds(), "consumer-steps/s")
+	if cpu1, ok1 := processCPU(); ok && ok1 {
+		b.ReportMetric(float64(cpu1-cpu0)/float64(b.N)/1e6, "cpu-ms/op")
+	}
 }
 
 func BenchmarkAllocate(b *testing.B) {
@@ -80,12 +90,11 @@ func BenchmarkAllocate(b *testing.B) {
 	surplus := make([]float64, benchSteps)
 	for _, name := range []string{"default", "static", "dynamic", "priority"} {
 		b.Run(name, func(b *testing.B) {
-			for b.Loop() {
+			measure(b, benchConsumers*benchSteps, func() {
 				if err := Allocate(d.keys[name], d.prod, d.cons, d.alloc, surplus); err != nil {
 					b.Fatal(err)
 				}
-			}
-			reportConsumerSteps(b, benchConsumers*benchSteps)
+			})
 		})
 	}
 }
@@ -163,10 +172,9 @@ func BenchmarkLayoutConsumerMajor(b *testing.B) {
 	}
 	total := make([]float64, benchSteps)
 	factor := make([]float64, benchSteps)
-	for b.Loop() {
+	measure(b, benchConsumers*benchSteps, func() {
 		allocateDefaultConsumerMajor(d.prod, cm, benchConsumers, benchSteps, d.alloc.Data, total, factor)
-	}
-	reportConsumerSteps(b, benchConsumers*benchSteps)
+	})
 }
 
 // BenchmarkSweepPV sweeps 50 PV capacities for 100 consumers over a year.
@@ -192,13 +200,12 @@ func BenchmarkSweepPV(b *testing.B) {
 	var pts []SweepPoint
 	for name, key := range map[string]Key{"default": {}, "priority": {Kind: KeyPriority, Ranks: ranks}} {
 		b.Run(name, func(b *testing.B) {
-			for b.Loop() {
+			measure(b, len(kwc)*consumers*benchSteps, func() {
 				var err error
 				if pts, err = SweepPV(key, perKWc, cons, kwc, pts); err != nil {
 					b.Fatal(err)
 				}
-			}
-			reportConsumerSteps(b, len(kwc)*consumers*benchSteps)
+			})
 		})
 	}
 }

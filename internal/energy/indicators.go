@@ -89,34 +89,39 @@ type PeriodTotals struct {
 // Summarize returns the totals of a whole allocation: producers (M × T, or
 // 1 × T for pooled production), consumption and allocation (N × T).
 func Summarize(producers, cons, alloc Matrix) (Totals, error) {
-	ps, err := Breakdown(time.Unix(0, 0), time.Hour, time.UTC, 0, producers, cons, alloc)
-	if err != nil || len(ps) == 0 {
-		return NewTotals(producers.N, cons.N), err
+	tot := NewTotals(producers.N, cons.N)
+	if err := checkOperation(producers, cons, alloc); err != nil {
+		return tot, err
 	}
-	return ps[0].Totals, nil
+	for t := range cons.T {
+		tot.Add(producers.Row(t), cons.Row(t), alloc.Row(t))
+	}
+	return tot, nil
+}
+
+func checkOperation(producers, cons, alloc Matrix) error {
+	if err := sameShape("consumption", cons, "allocation", alloc); err != nil {
+		return err
+	}
+	if err := producers.check("production"); err != nil {
+		return err
+	}
+	if producers.T != cons.T {
+		return fmt.Errorf("energy: production has %d steps, consumption %d", producers.T, cons.T)
+	}
+	return nil
 }
 
 // Breakdown returns the totals of an allocation per calendar day or month of
-// loc (cal 0 gives a single period covering every step), for steps of the
-// given length from start.
+// loc, for steps of the given length from start.
 func Breakdown(start time.Time, step time.Duration, loc *time.Location, cal Calendar, producers, cons, alloc Matrix) ([]PeriodTotals, error) {
-	if err := sameShape("consumption", cons, "allocation", alloc); err != nil {
+	if err := checkOperation(producers, cons, alloc); err != nil {
 		return nil, err
 	}
-	if err := producers.check("production"); err != nil {
-		return nil, err
+	if cal != Day && cal != Month {
+		return nil, fmt.Errorf("energy: unknown calendar period %d", cal)
 	}
-	if producers.T != cons.T {
-		return nil, fmt.Errorf("energy: production has %d steps, consumption %d", producers.T, cons.T)
-	}
-	var ps []Period
-	if cal == 0 {
-		if cons.T > 0 {
-			ps = []Period{{Start: start, End: start.Add(time.Duration(cons.T) * step), From: 0, To: cons.T}}
-		}
-	} else {
-		ps = Periods(start, step, cons.T, loc, cal)
-	}
+	ps := Periods(start, step, cons.T, loc, cal)
 	out := make([]PeriodTotals, len(ps))
 	for k, p := range ps {
 		out[k] = PeriodTotals{Period: p, Totals: NewTotals(producers.N, cons.N)}

@@ -1,6 +1,7 @@
 package energy
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"slices"
@@ -107,8 +108,12 @@ func margin(n int) float64 { return float64(2*n+16) * unitRoundoff }
 // times (1+γ), and the exact sum is at most P·(1−2m)(1+u)^3/(1−γ) < P/(1+γ).
 // The same guarantee holds for every key of this package.
 func AllocateDefaultStep(p float64, c, a []float64) float64 {
+	return defaultStep(p, sum(c), c, a)
+}
+
+// defaultStep is AllocateDefaultStep with ct = sum(c) already known.
+func defaultStep(p, ct float64, c, a []float64) float64 {
 	a = a[:len(c)]
-	ct := sum(c)
 	m := margin(len(c))
 	if ct*(1+m) <= p {
 		copy(a, c)
@@ -158,7 +163,7 @@ func NewRanking(ranks []int) (Ranking, error) {
 		}
 		order[i] = i
 	}
-	slices.SortStableFunc(order, func(x, y int) int { return ranks[x] - ranks[y] })
+	slices.SortStableFunc(order, func(x, y int) int { return cmp.Compare(ranks[x], ranks[y]) })
 	var ends []int
 	for j := 1; j <= len(order); j++ {
 		if j == len(order) || ranks[order[j]] != ranks[order[j-1]] {
@@ -260,36 +265,51 @@ func scaleInto(dst, src []float64, f float64) float64 {
 	return (s0 + s1) + (s2 + s3)
 }
 
-// validRow reports whether every value is finite and ≥ 0. It ORs the sign
-// bits (one instruction per value) and only looks closer when a sign bit is
-// set, since −0 is allowed.
-func validRow(x []float64) bool {
+// rowTotal returns the sum of x (as sum does) and whether every value is
+// finite and ≥ 0. It ORs the sign bits in the same pass and only looks
+// closer when a sign bit is set, since −0 is allowed.
+func rowTotal(x []float64) (float64, bool) {
+	var s0, s1, s2, s3 float64
 	var bits uint64
-	var s float64
-	for _, v := range x {
-		bits |= math.Float64bits(v)
-		s += v
+	y := x
+	for len(y) >= 4 {
+		s0 += y[0]
+		s1 += y[1]
+		s2 += y[2]
+		s3 += y[3]
+		bits |= math.Float64bits(y[0]) | math.Float64bits(y[1]) | math.Float64bits(y[2]) | math.Float64bits(y[3])
+		y = y[4:]
 	}
+	for _, v := range y {
+		s0 += v
+		bits |= math.Float64bits(v)
+	}
+	s := (s0 + s1) + (s2 + s3)
 	if bits>>63 != 0 {
 		for _, v := range x {
 			if v < 0 {
-				return false
+				return s, false
 			}
 		}
 	}
-	return !math.IsNaN(s) && !math.IsInf(s, 0)
+	return s, !math.IsNaN(s) && !math.IsInf(s, 0)
 }
 
-// stepFunc allocates step t of a key.
-type stepFunc func(t int, p float64, c, a []float64) (float64, error)
+func validRow(x []float64) bool {
+	_, ok := rowTotal(x)
+	return ok
+}
+
+// stepFunc allocates step t of a key; ct is sum(c).
+type stepFunc func(t int, p, ct float64, c, a []float64) (float64, error)
 
 // stepper validates the key for n consumers and t steps and returns its
 // per-step function.
 func (k Key) stepper(n, steps int) (stepFunc, error) {
 	switch k.Kind {
 	case KeyDefault:
-		return func(_ int, p float64, c, a []float64) (float64, error) {
-			return AllocateDefaultStep(p, c, a), nil
+		return func(_ int, p, ct float64, c, a []float64) (float64, error) {
+			return defaultStep(p, ct, c, a), nil
 		}, nil
 	case KeyStatic:
 		if len(k.Static) != n {
@@ -298,7 +318,7 @@ func (k Key) stepper(n, steps int) (stepFunc, error) {
 		if err := CheckCoefficients(k.Static); err != nil {
 			return nil, err
 		}
-		return func(_ int, p float64, c, a []float64) (float64, error) {
+		return func(_ int, p, _ float64, c, a []float64) (float64, error) {
 			return AllocateCappedStep(p, k.Static, c, a), nil
 		}, nil
 	case KeyDynamic:
@@ -308,7 +328,7 @@ func (k Key) stepper(n, steps int) (stepFunc, error) {
 		if k.Dynamic.N != n || k.Dynamic.T != steps {
 			return nil, fmt.Errorf("energy: dynamic coefficients are %d×%d for %d consumers × %d steps", k.Dynamic.N, k.Dynamic.T, n, steps)
 		}
-		return func(t int, p float64, c, a []float64) (float64, error) {
+		return func(t int, p, _ float64, c, a []float64) (float64, error) {
 			row := k.Dynamic.Row(t)
 			if err := CheckCoefficients(row); err != nil {
 				err.(*CoefficientError).Step = t
@@ -324,7 +344,7 @@ func (k Key) stepper(n, steps int) (stepFunc, error) {
 		if err != nil {
 			return nil, err
 		}
-		return func(_ int, p float64, c, a []float64) (float64, error) {
+		return func(_ int, p, _ float64, c, a []float64) (float64, error) {
 			return r.AllocateStep(p, c, a), nil
 		}, nil
 	}
@@ -354,10 +374,11 @@ func Allocate(key Key, prod []float64, cons, alloc Matrix, surplus []float64) er
 	}
 	for t := range cons.T {
 		c := cons.Row(t)
-		if !validRow(c) {
+		ct, ok := rowTotal(c)
+		if !ok {
 			return fmt.Errorf("energy: consumption of consumer %d at step %d is negative or not finite", firstInvalid(c), t)
 		}
-		s, err := step(t, prod[t], c, alloc.Row(t))
+		s, err := step(t, prod[t], ct, c, alloc.Row(t))
 		if err != nil {
 			return err
 		}

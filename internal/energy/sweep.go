@@ -48,13 +48,14 @@ func SweepPV(key Key, perKWc []float64, cons Matrix, kwc []float64, dst []SweepP
 	consumption := 0.0
 	for t := range cons.T {
 		c := cons.Row(t)
-		if !validRow(c) {
+		ct, ok := rowTotal(c)
+		if !ok {
 			return dst, fmt.Errorf("energy: consumption of consumer %d at step %d is negative or not finite", firstInvalid(c), t)
 		}
-		consumption += sum(c)
+		consumption += ct
 		for s := range dst {
 			p := dst[s].KWc * perKWc[t]
-			a, err := step(t, p, c, row)
+			a, err := step(t, p, ct, c, row)
 			if err != nil {
 				return dst, err
 			}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -167,6 +168,10 @@ func runAllocate(ctx context.Context, o allocateOptions) (_ Summary, err error) 
 	}
 	ids := cons.IDs()
 	n := len(ids)
+	if j := slices.Index(ids, "surplus"); j >= 0 {
+		return Summary{}, &Error{File: o.consumption, Line: 1, Column: j + 2, Name: "surplus", Kind: KindHeader,
+			Fr: "« surplus » est réservé à la colonne de surplus du résultat", En: "\"surplus\" is reserved for the surplus column of the result"}
+	}
 
 	var step func(p float64, c, a []float64) float64
 	var coef *CoefficientReader

@@ -349,6 +349,8 @@ func TestAllocateBadInputLeavesNothing(t *testing.T) {
 		{"ragged", prod, strings.Replace(cons, ";0.5;0.5\n"+ts2, ";0.5\n"+ts2, 1), "default", "",
 			errorCase{kind: KindRagged, line: 3, column: 3, id: "b"}, "consumption.csv"},
 		{"empty consumption", prod, "", "default", "", errorCase{kind: KindEmpty}, "consumption.csv"},
+		{"consumer named surplus", prod, strings.Replace(cons, "timestamp;a;b", "timestamp;a;surplus", 1), "default", "",
+			errorCase{kind: KindHeader, line: 1, column: 3, id: "surplus"}, "consumption.csv"},
 		{"duplicate consumer", prod, strings.Replace(cons, "timestamp;a;b", "timestamp;a;a", 1), "default", "",
 			errorCase{kind: KindDuplicateID, line: 1, column: 3, id: "a"}, "consumption.csv"},
 		{"coefficient over 1", prod, cons, "static", "a;0.5\nb;1.5\n",
