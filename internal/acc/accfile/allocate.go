@@ -246,7 +246,7 @@ func runAllocate(ctx context.Context, o allocateOptions) (_ Summary, err error) 
 	for {
 		if prod.Rows()%4096 == 0 {
 			if err := ctx.Err(); err != nil {
-				return Summary{}, err
+				return Summary{}, interrupted(err)
 			}
 		}
 		okP, err := prod.Next()

@@ -95,3 +95,8 @@ func describe(err error) (fr, en string) {
 	}
 	return err.Error(), err.Error()
 }
+
+// interrupted reports a cancelled run; errors.Is still sees ctx's error.
+func interrupted(err error) error {
+	return fmt.Errorf("interrompu / interrupted: %w", err)
+}

@@ -219,7 +219,7 @@ func writeSeries(ctx context.Context, s energy.Series, id, path string, stdout i
 	for i, v := range s.Values {
 		if i%4096 == 0 {
 			if err := ctx.Err(); err != nil {
-				return err
+				return interrupted(err)
 			}
 		}
 		row[0] = v
