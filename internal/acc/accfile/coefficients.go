@@ -1,6 +1,7 @@
 package accfile
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -165,7 +166,8 @@ func ReadStaticCoefficients(name string, r io.Reader, consumers []string) ([]flo
 
 // percent formats the sum carried by a coefficient error.
 func percent(err error) string {
-	if ce, ok := err.(*energy.CoefficientError); ok {
+	var ce *energy.CoefficientError
+	if errors.As(err, &ce) {
 		return fmt.Sprintf("%.4g %%", ce.Value*100)
 	}
 	return err.Error()
