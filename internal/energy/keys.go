@@ -173,9 +173,6 @@ func NewRanking(ranks []int) (Ranking, error) {
 	return Ranking{order: order, ends: ends}, nil
 }
 
-// Len returns the number of consumers the ranking was built for.
-func (r Ranking) Len() int { return len(r.order) }
-
 // AllocateStep applies the priority key to one step: the first rank group is
 // served with the default rule on the whole production P, what it leaves goes
 // to the next group with the same rule, and so on. It writes A into a and
