@@ -10,14 +10,14 @@ import (
 
 // Config is the whole configuration, from flags with environment fallbacks.
 type Config struct {
-	Addr        string
-	DataDir     string
-	DatabaseURL string
-	Demo        bool
-	BaseURL     string
-	TileURL     string
-	LogLevel    string
-	LogFormat   string
+	Addr           string
+	DataDir        string
+	DatabaseURL    string
+	Demo           bool
+	BaseURL        string
+	TileURL        string
+	LogLevel       string
+	LogFormat      string
 	SourceURL      string
 	TrustedProxies string
 	// ShutdownTimeout bounds how long in-flight requests may take after SIGTERM.

@@ -133,7 +133,6 @@ func TestLoginSessionsAndThrottle(t *testing.T) {
 	})
 }
 
-
 func TestTokensBlockAndDelete(t *testing.T) {
 	each(t, func(t *testing.T, s *Service, d *db.DB) {
 		ctx := context.Background()
