@@ -74,16 +74,16 @@ type Stats struct {
 	InstalledKW         float64       `json:"installed_kw"`
 	PipelineKW          float64       `json:"pipeline_kw"`
 	// ProductionMWh is the yearly production of projects in operation.
-	ProductionMWh        float64      `json:"production_mwh"`
-	Members              int          `json:"members"`
-	FoundingYearUnknown  int          `json:"founding_year_unknown"`
-	Regions              []AreaStat   `json:"regions"`
-	Departements         []AreaStat   `json:"departements"`
-	Technologies         []TechStat   `json:"technologies"`
-	Stages               []StageStat  `json:"stages"`
-	FoundedPerYear       []YearStat   `json:"founded_per_year"`
-	MembersByType        []MemberStat `json:"members_by_type"`
-	TopEPCI              []AreaStat   `json:"top_epci"`
+	ProductionMWh       float64      `json:"production_mwh"`
+	Members             int          `json:"members"`
+	FoundingYearUnknown int          `json:"founding_year_unknown"`
+	Regions             []AreaStat   `json:"regions"`
+	Departements        []AreaStat   `json:"departements"`
+	Technologies        []TechStat   `json:"technologies"`
+	Stages              []StageStat  `json:"stages"`
+	FoundedPerYear      []YearStat   `json:"founded_per_year"`
+	MembersByType       []MemberStat `json:"members_by_type"`
+	TopEPCI             []AreaStat   `json:"top_epci"`
 }
 
 // TopEPCICount is how many intercommunalités the dashboard ranks.
