@@ -272,7 +272,7 @@ func (h *Handlers) chartCSV(w http.ResponseWriter, r *http.Request) error {
 type sectionView struct {
 	*web.Page
 	Stats   Stats
-	T       territory.Territory
+	Terr    territory.Territory
 	Query   string
 	ListURL string
 	Chart   template.HTML
@@ -294,7 +294,7 @@ func (h *Handlers) TerritorySection(r *http.Request, t territory.Territory) (*si
 		return nil, err
 	}
 	q := "territoire=" + url.QueryEscape(string(t.Kind)+":"+t.Code)
-	v := sectionView{Page: &web.Page{Lang: l}, Stats: st, T: t, Query: q, ListURL: "/communautes?" + q, Items: items, More: total - len(items)}
+	v := sectionView{Page: &web.Page{Lang: l}, Stats: st, Terr: t, Query: q, ListURL: "/communautes?" + q, Items: items, More: total - len(items)}
 	if st.Projects > 0 {
 		v.Chart = charts(st, l, q)["technologies"].HTML()
 	}

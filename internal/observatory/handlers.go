@@ -53,8 +53,8 @@ func (s *Service) Mount(srv *web.Server) *Handlers {
 		web.NavItem{Path: "/projects.csv", Label: i18n.T("Projets des communautés (CSV)", "Community projects (CSV)"), Order: 21},
 		web.NavItem{Path: "/communities.geojson", Label: i18n.T("Carte des communautés (GeoJSON)", "Map of communities (GeoJSON)"), Order: 22},
 	)
-	const slug = "/communautes/centrale-villageoise-du-pays-mornantais-exemple"
-	const apiSlug = "/api/v1/communities/centrale-villageoise-du-pays-mornantais-exemple"
+	const slug = "/communautes/energies-citoyennes-du-pays-mornantais-exemple"
+	const apiSlug = "/api/v1/communities/energies-citoyennes-du-pays-mornantais-exemple"
 	srv.Handle(
 		web.Route{Method: "GET", Pattern: "/observatoire", Access: web.Public, Handler: h.dashboard},
 		web.Route{Method: "GET", Pattern: "/observatoire/carte.svg", Access: web.Public, Handler: h.mapSVG},

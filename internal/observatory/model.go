@@ -571,3 +571,18 @@ func (p Project) StatusLabel() i18n.Text { return ProjectStatuses.Label(p.Status
 
 // Label names the stage of a history step.
 func (s StageChange) Label() i18n.Text { return Stages.Label(s.Stage) }
+
+// dayOf reads a stored "YYYY-MM-DD" date (zero when empty or unreadable).
+func dayOf(s string) time.Time {
+	t, _ := time.Parse("2006-01-02", s)
+	return t
+}
+
+// Day is the entry's date, for pages.
+func (e JournalEntry) Day() time.Time { return dayOf(e.Date) }
+
+// Day is the accompaniment's date, for pages.
+func (a Accompaniment) Day() time.Time { return dayOf(a.Date) }
+
+// CommissioningDay is the commissioning date, for pages.
+func (p Project) CommissioningDay() time.Time { return dayOf(p.Commissioning) }

@@ -350,7 +350,16 @@ type Choropleth struct {
 // on each keeps a contrast above 4.5:1 in the legend.
 var mapShades = []string{"#f2f2f2", "#d6e4f5", "#9fc1e8", "#5b93d1", "#2a64b0", "#0b3d91"}
 
-const outsideShade = "#fafafa"
+const outsideShade = "#ffffff"
+
+// shadeOf spreads the classes over the palette so that few classes still
+// use clearly different shades.
+func shadeOf(class, classes int) string {
+	if class <= 0 || classes <= 0 {
+		return mapShades[0]
+	}
+	return mapShades[(class*(len(mapShades)-1)+classes-1)/classes]
+}
 
 // classBreaks returns up to five upper bounds for the non-zero values,
 // from quantiles rounded to two significant digits.
@@ -463,15 +472,15 @@ func (c *Choropleth) Render(w io.Writer, terr *territory.Referential) error {
 	b.WriteString(`<g class="obs-map-deps" stroke="#ffffff" stroke-width="0.6">`)
 	for _, s := range m.shapes {
 		v := c.Values[s.code]
-		fill := mapShades[classOf(v, breaks)]
+		fill, stroke := shadeOf(classOf(v, breaks), len(breaks)), ""
 		if len(inScope) > 0 && !inScope[s.code] {
-			fill = outsideShade
+			fill, stroke = outsideShade, ` stroke="#c9d1de"`
 		}
 		name := s.code
 		if t, ok := terr.Get(territory.Departement, s.code); ok {
 			name = t.Name
 		}
-		fmt.Fprintf(&b, `<path d="%s" fill="%s" data-code="%s"><title>%s (%s) : %s</title></path>`, s.d, fill, s.code,
+		fmt.Fprintf(&b, `<path d="%s" fill="%s"%s data-code="%s"><title>%s (%s) : %s</title></path>`, s.d, fill, stroke, s.code,
 			template.HTMLEscapeString(name), s.code, template.HTMLEscapeString(c.fmt(v)))
 	}
 	b.WriteString(`</g>`)
@@ -499,13 +508,18 @@ func (c *Choropleth) Render(w io.Writer, terr *territory.Referential) error {
 	rows := []string{c.word("aucun", "none")}
 	lo := 0.0
 	for _, br := range breaks {
-		rows = append(rows, fmt.Sprintf(c.word("de %s à %s", "%s to %s"), c.fmtNum(nextAbove(lo, c.Decimals)), c.fmtNum(br)))
+		from := nextAbove(lo, c.Decimals)
+		if from >= br {
+			rows = append(rows, c.fmtNum(br))
+		} else {
+			rows = append(rows, fmt.Sprintf(c.word("de %s à %s", "%s to %s"), c.fmtNum(from), c.fmtNum(br)))
+		}
 		lo = br
 	}
 	for i, label := range rows {
 		y := ly + float64(i+1)*20*scale
 		fmt.Fprintf(&b, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="%s" stroke="#4a4a4a" stroke-width="%.2f"/><text x="%.1f" y="%.1f" fill="#1b1b1b">%s</text>`,
-			lx, y, 18*scale, 14*scale, mapShades[i], 0.5*scale, lx+24*scale, y+11*scale, template.HTMLEscapeString(label))
+			lx, y, 18*scale, 14*scale, shadeOf(i, len(breaks)), 0.5*scale, lx+24*scale, y+11*scale, template.HTMLEscapeString(label))
 	}
 	b.WriteString(`</g></svg>`)
 	_, err = io.WriteString(w, b.String())
