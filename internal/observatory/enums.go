@@ -31,6 +31,21 @@ func newEnum(name string, opts []Option, aliases map[string]string) *Enum {
 		e.index[enumKey(o.Label.FR)] = o.Code
 		e.index[enumKey(o.Label.EN)] = o.Code
 	}
+	// "SCIC (société coopérative d'intérêt collectif)" is also known by
+	// either part; an exact label or code keeps priority.
+	for _, o := range opts {
+		for _, l := range []string{o.Label.FR, o.Label.EN} {
+			before, inner, ok := strings.Cut(l, " (")
+			if !ok {
+				continue
+			}
+			for _, k := range []string{before, strings.TrimSuffix(inner, ")")} {
+				if _, taken := e.index[enumKey(k)]; !taken {
+					e.index[enumKey(k)] = o.Code
+				}
+			}
+		}
+	}
 	for alias, code := range aliases {
 		e.index[enumKey(alias)] = code
 	}
