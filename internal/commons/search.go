@@ -1,0 +1,711 @@
+package commons
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"html/template"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/fabrique-des-energies/fabrique/internal/commons/frtext"
+	"github.com/fabrique-des-energies/fabrique/internal/platform/db"
+	"github.com/fabrique-des-energies/fabrique/internal/platform/errs"
+	"github.com/fabrique-des-energies/fabrique/internal/platform/i18n"
+	"github.com/fabrique-des-energies/fabrique/internal/platform/markup"
+	"github.com/fabrique-des-energies/fabrique/internal/territory"
+)
+
+// Search is split in two so both stores give the same answer:
+//
+//   - the store's full-text engine (FTS5 or tsvector) says which resources match the text,
+//     both indexing the tokens frtext produced;
+//   - an in-memory snapshot of the searchable resources (published or archived, not hidden)
+//     applies the filters, counts the facets and ranks, in Go, identically for both.
+//
+// Every write increments commons_generation; each search reads it and reloads the snapshot
+// when it changed, so several instances on one PostgreSQL stay consistent. Full-text answers
+// are cached per snapshot.
+
+// Search limits.
+const (
+	DefaultLimit = 20
+	MaxLimit     = 100
+	cacheEntries = 256
+)
+
+// ancestors returns the "kind:code" keys of a territory and of every territory containing it.
+func (s *Service) ancestors(p Place) []string {
+	out := []string{p.Key()}
+	t, ok := s.terr.Get(territory.Kind(p.Kind), p.Code)
+	if !ok {
+		return out
+	}
+	for _, a := range s.terr.Parents(t) {
+		out = append(out, string(a.Kind)+":"+a.Code)
+	}
+	return out
+}
+
+type index struct {
+	s    *Service
+	mu   sync.Mutex // one reload at a time
+	snap atomic.Pointer[snapshot]
+}
+
+type entry struct {
+	id                        int64
+	slug, title, summary      string
+	kind, licence, maturity   int8
+	status                    string
+	themes                    uint16
+	places                    []int32 // interned ancestor-or-self territory keys
+	essential, example        bool
+	updated                   time.Time
+	titleToks, summaryToks    []string
+	source                    string
+	themeCodes                []string
+	licenceCode, maturityCode string
+	kindCode                  string
+}
+
+type snapshot struct {
+	gen     int64
+	entries []entry
+	pos     map[int64]int32
+	places  []string // interned keys
+	placeID map[string]int32
+	facet   []bool // interned key is a département or a région (territory facet)
+
+	cacheMu sync.Mutex
+	cache   map[string][]int32
+}
+
+func (s *Service) generation(ctx context.Context) (int64, error) {
+	var n int64
+	err := s.db.R.QueryRowContext(ctx, `SELECT n FROM commons_generation WHERE id = 1`).Scan(&n)
+	return n, err
+}
+
+// current returns a snapshot as fresh as the store.
+func (x *index) current(ctx context.Context) (*snapshot, error) {
+	gen, err := x.s.generation(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if sn := x.snap.Load(); sn != nil && sn.gen == gen {
+		return sn, nil
+	}
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if sn := x.snap.Load(); sn != nil && sn.gen >= gen {
+		return sn, nil
+	}
+	sn, err := x.load(ctx)
+	if err != nil {
+		return nil, err
+	}
+	x.snap.Store(sn)
+	return sn, nil
+}
+
+// Invalidate drops the snapshot (tests that write behind the service's back).
+func (s *Service) Invalidate() { s.idx.snap.Store(nil) }
+
+func (x *index) load(ctx context.Context) (*snapshot, error) {
+	s := x.s
+	// Read the generation first: a write landing during the load makes the next search reload.
+	gen, err := s.generation(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.db.R.QueryContext(ctx, `SELECT r.id, r.slug, r.title, r.summary, r.kind, r.licence, r.maturity, r.status, r.themes, r.territories,
+		r.essential, r.example, r.updated_at, r.title_terms, r.summary_terms, COALESCE(h.name, '')
+		FROM resources r LEFT JOIN harvest_sources h ON h.id = r.source_id
+		WHERE r.hidden = $1 AND r.status IN ($2, $3)`, false, StatusPublished, StatusArchived)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	sn := &snapshot{gen: gen, pos: map[int64]int32{}, placeID: map[string]int32{}, cache: map[string][]int32{}}
+	intern := func(key string) int32 {
+		if id, ok := sn.placeID[key]; ok {
+			return id
+		}
+		id := int32(len(sn.places))
+		sn.places = append(sn.places, key)
+		sn.placeID[key] = id
+		sn.facet = append(sn.facet, strings.HasPrefix(key, "departement:") || strings.HasPrefix(key, "region:"))
+		return id
+	}
+	ancestorCache := map[string][]int32{}
+	for rows.Next() {
+		var e entry
+		var themes, places, tt, st string
+		if err := rows.Scan(&e.id, &e.slug, &e.title, &e.summary, &e.kindCode, &e.licenceCode, &e.maturityCode, &e.status, &themes, &places,
+			&e.essential, &e.example, &e.updated, &tt, &st, &e.source); err != nil {
+			return nil, err
+		}
+		e.kind, e.licence, e.maturity = int8(Kinds.index(e.kindCode)), int8(Licences.index(e.licenceCode)), int8(Maturities.index(e.maturityCode))
+		if err := json.Unmarshal([]byte(themes), &e.themeCodes); err != nil {
+			return nil, fmt.Errorf("resource %d themes: %w", e.id, err)
+		}
+		for _, t := range e.themeCodes {
+			if i := Themes.index(t); i >= 0 {
+				e.themes |= 1 << i
+			}
+		}
+		var ps []Place
+		if err := json.Unmarshal([]byte(places), &ps); err != nil {
+			return nil, fmt.Errorf("resource %d territories: %w", e.id, err)
+		}
+		for _, p := range ps {
+			ids, ok := ancestorCache[p.Key()]
+			if !ok {
+				for _, k := range s.ancestors(p) {
+					ids = append(ids, intern(k))
+				}
+				ancestorCache[p.Key()] = ids
+			}
+			for _, id := range ids {
+				if !slices.Contains(e.places, id) {
+					e.places = append(e.places, id)
+				}
+			}
+		}
+		e.titleToks, e.summaryToks = strings.Fields(tt), strings.Fields(st)
+		sn.entries = append(sn.entries, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	// Default order: curated commons first, then the most recently updated.
+	sort.Slice(sn.entries, func(i, j int) bool {
+		a, b := &sn.entries[i], &sn.entries[j]
+		if a.essential != b.essential {
+			return a.essential
+		}
+		if !a.updated.Equal(b.updated) {
+			return a.updated.After(b.updated)
+		}
+		return a.id > b.id
+	})
+	for i := range sn.entries {
+		sn.pos[sn.entries[i].id] = int32(i)
+	}
+	return sn, nil
+}
+
+// ftsIDs asks the store's full-text engine which resources match an expression (in the
+// dialect's syntax). One aggregated row keeps large answers cheap.
+func (s *Service) ftsIDs(ctx context.Context, expr string) ([]int64, error) {
+	var list string
+	var err error
+	if s.db.Dialect == db.Postgres {
+		err = s.db.R.QueryRowContext(ctx, `SELECT COALESCE(string_agg(resource_id::text, ','), '') FROM resource_fts WHERE doc @@ to_tsquery('fabrique_fr', $1)`, expr).Scan(&list)
+	} else {
+		err = s.db.R.QueryRowContext(ctx, `SELECT COALESCE(group_concat(rowid), '') FROM resource_fts WHERE resource_fts MATCH $1`, expr).Scan(&list)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("full-text search %q: %w", expr, err)
+	}
+	if list == "" {
+		return nil, nil
+	}
+	out := make([]int64, 0, strings.Count(list, ",")+1)
+	for len(list) > 0 {
+		var part string
+		part, list, _ = strings.Cut(list, ",")
+		id, err := strconv.ParseInt(part, 10, 64)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, id)
+	}
+	return out, nil
+}
+
+// match returns the snapshot positions (ascending: default order) of the resources matching a
+// query expression.
+func (sn *snapshot) match(ctx context.Context, s *Service, not bool, q frtext.Query) ([]int32, error) {
+	var expr string
+	switch {
+	case s.db.Dialect == db.Postgres && !not:
+		expr = q.TSQuery()
+	case s.db.Dialect == db.Postgres:
+		expr = q.NotTSQuery()
+	case !not:
+		expr = q.FTS5()
+	default:
+		expr = q.NotFTS5()
+	}
+	sn.cacheMu.Lock()
+	got, ok := sn.cache[expr]
+	sn.cacheMu.Unlock()
+	if ok {
+		return got, nil
+	}
+	ids, err := s.ftsIDs(ctx, expr)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]int32, 0, len(ids))
+	for _, id := range ids {
+		if p, ok := sn.pos[id]; ok {
+			out = append(out, p)
+		}
+	}
+	slices.Sort(out)
+	sn.cacheMu.Lock()
+	if len(sn.cache) >= cacheEntries {
+		clear(sn.cache)
+	}
+	sn.cache[expr] = out
+	sn.cacheMu.Unlock()
+	return out, nil
+}
+
+// SearchParams are the criteria of a search: text and filters (empty: any), page.
+type SearchParams struct {
+	Q         string
+	Kind      string
+	Theme     string
+	Licence   string
+	Maturity  string
+	Territory string // "kind:code" (or a bare code, see ParsePlace): that territory and all inside it
+	Status    string // "" (published), StatusArchived, or "toutes" (both)
+	Page      int    // from 1
+	Limit     int    // 1..MaxLimit, default DefaultLimit
+}
+
+// Hit is one resource found.
+type Hit struct {
+	ID        int64
+	Slug      string
+	Title     string
+	Summary   string
+	Kind      string
+	Licence   string
+	Maturity  string
+	Status    string
+	Themes    []string
+	Essential bool
+	Example   bool
+	UpdatedAt time.Time
+	Source    string // name of the catalogue it was harvested from
+	Score     int
+	// TitleHTML and SummaryHTML are escaped text with the matched words in <mark>; Excerpt is a
+	// passage of the body around a match, when a term matched only there.
+	TitleHTML, SummaryHTML, Excerpt template.HTML
+}
+
+// FacetValue is one value of a facet with how many resources it would give.
+type FacetValue struct {
+	Code     string
+	Label    i18n.Text
+	Count    int
+	Selected bool
+}
+
+// Facets count the resources per value, each facet ignoring its own filter.
+type Facets struct {
+	Kind, Theme, Licence, Maturity, Territory []FacetValue
+}
+
+// SearchResult is a page of hits with the total and the facets.
+type SearchResult struct {
+	Params SearchParams
+	Query  frtext.Query
+	Total  int
+	Pages  int
+	Hits   []Hit
+	Facets Facets
+}
+
+const (
+	dimKind = iota
+	dimTheme
+	dimLicence
+	dimMaturity
+	dimTerritory
+	dims
+)
+
+type filter struct {
+	kind, licence, maturity int8 // -1: any
+	theme                   int  // -1: any
+	place                   int32
+	hasPlace                bool
+	statuses                []string
+}
+
+func (s *Service) parseParams(p *SearchParams, sn *snapshot) (filter, frtext.Query, error) {
+	f := filter{kind: -1, licence: -1, maturity: -1, theme: -1}
+	var pr problems
+	one := func(field string, opts Options, v string, dst *int8) {
+		v = strings.TrimSpace(v)
+		if v == "" {
+			return
+		}
+		if field == "licence" {
+			if c, ok := NormalizeLicence(v); ok {
+				v = c
+			}
+		}
+		i := opts.index(v)
+		if i < 0 {
+			pr.add(field, "Valeur inconnue « "+v+" » pour "+field+" : "+strings.Join(opts.Codes(), ", ")+".",
+				"Unknown value \""+v+"\" for "+field+": "+strings.Join(opts.Codes(), ", ")+".")
+			return
+		}
+		*dst = int8(i)
+	}
+	one("kind", Kinds, p.Kind, &f.kind)
+	one("licence", Licences, p.Licence, &f.licence)
+	one("maturity", Maturities, p.Maturity, &f.maturity)
+	var th int8 = -1
+	one("theme", Themes, p.Theme, &th)
+	f.theme = int(th)
+	if t := strings.TrimSpace(p.Territory); t != "" {
+		pl, err := ParsePlace(s.terr, t)
+		if err != nil {
+			fr, en, _ := strings.Cut(err.Error(), " / ")
+			pr.add("territory", strings.ToUpper(fr[:1])+fr[1:]+".", "Territory: "+en+".")
+		} else {
+			p.Territory = pl.Key()
+			f.hasPlace = true
+			f.place = -1
+			if id, ok := sn.placeID[pl.Key()]; ok {
+				f.place = id
+			}
+		}
+	}
+	switch p.Status {
+	case "", StatusPublished:
+		f.statuses = []string{StatusPublished}
+	case StatusArchived:
+		f.statuses = []string{StatusArchived}
+	case "toutes", "all":
+		f.statuses = []string{StatusPublished, StatusArchived}
+	default:
+		pr.add("status", "Statut inconnu « "+p.Status+" » : publiee, archivee ou toutes.", "Unknown status \""+p.Status+"\": publiee, archivee or toutes.")
+	}
+	if p.Limit == 0 {
+		p.Limit = DefaultLimit
+	}
+	if p.Limit < 1 || p.Limit > MaxLimit {
+		pr.add("limit", fmt.Sprintf("« limit » doit être entre 1 et %d.", MaxLimit), fmt.Sprintf("\"limit\" must be between 1 and %d.", MaxLimit))
+	}
+	if p.Page == 0 {
+		p.Page = 1
+	}
+	if p.Page < 1 {
+		pr.add("page", "« page » commence à 1.", "\"page\" starts at 1.")
+	}
+	q, err := frtext.Parse(p.Q)
+	if err != nil {
+		var qe *frtext.QueryError
+		if errors.As(err, &qe) {
+			pr.add("q", qe.FR, qe.EN)
+		}
+	}
+	return f, q, pr.err()
+}
+
+// fails returns a bit per facet dimension the entry does not pass.
+func (f *filter) fails(e *entry) uint8 {
+	var m uint8
+	if f.kind >= 0 && e.kind != f.kind {
+		m |= 1 << dimKind
+	}
+	if f.theme >= 0 && e.themes&(1<<f.theme) == 0 {
+		m |= 1 << dimTheme
+	}
+	if f.licence >= 0 && e.licence != f.licence {
+		m |= 1 << dimLicence
+	}
+	if f.maturity >= 0 && e.maturity != f.maturity {
+		m |= 1 << dimMaturity
+	}
+	if f.hasPlace && !slices.Contains(e.places, f.place) {
+		m |= 1 << dimTerritory
+	}
+	return m
+}
+
+func score(q *frtext.Query, e *entry) int {
+	total := 0
+	for _, c := range q.Must {
+		best := 1
+		for _, a := range c.Alts {
+			if a.Matches(e.titleToks) {
+				best = 4
+				break
+			}
+			if best < 2 && a.Matches(e.summaryToks) {
+				best = 2
+			}
+		}
+		total += best
+	}
+	return total
+}
+
+// Search finds published resources: French full text (see frtext.Parse for the syntax),
+// filters, facets, ranking (title above summary above body, then curated and recent first) and
+// one page of hits.
+func (s *Service) Search(ctx context.Context, p SearchParams) (*SearchResult, error) {
+	return s.search(ctx, p, false)
+}
+
+// SearchAll returns every hit in order (for exports), ignoring Page and Limit.
+func (s *Service) SearchAll(ctx context.Context, p SearchParams) (*SearchResult, error) {
+	return s.search(ctx, p, true)
+}
+
+func (s *Service) search(ctx context.Context, p SearchParams, all bool) (*SearchResult, error) {
+	sn, err := s.idx.current(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if all {
+		p.Page, p.Limit = 1, MaxLimit
+	}
+	f, q, err := s.parseParams(&p, sn)
+	if err != nil {
+		return nil, err
+	}
+	var cand []int32 // nil: every entry
+	switch {
+	case len(q.Must) > 0:
+		if cand, err = sn.match(ctx, s, false, q); err != nil {
+			return nil, err
+		}
+	case len(q.Not) > 0:
+		excl, err := sn.match(ctx, s, true, q)
+		if err != nil {
+			return nil, err
+		}
+		cand = make([]int32, 0, len(sn.entries))
+		k := 0
+		for i := range sn.entries {
+			if k < len(excl) && excl[k] == int32(i) {
+				k++
+				continue
+			}
+			cand = append(cand, int32(i))
+		}
+	}
+	var counts [dims]map[int]int
+	for d := range counts {
+		counts[d] = map[int]int{}
+	}
+	count := func(d int, e *entry) {
+		switch d {
+		case dimKind:
+			counts[d][int(e.kind)]++
+		case dimLicence:
+			counts[d][int(e.licence)]++
+		case dimMaturity:
+			counts[d][int(e.maturity)]++
+		case dimTheme:
+			for t := 0; t < len(Themes); t++ {
+				if e.themes&(1<<t) != 0 {
+					counts[d][t]++
+				}
+			}
+		case dimTerritory:
+			for _, pl := range e.places {
+				if sn.facet[pl] {
+					counts[d][int(pl)]++
+				}
+			}
+		}
+	}
+	var found []int32
+	visit := func(i int32) {
+		e := &sn.entries[i]
+		if !slices.Contains(f.statuses, e.status) {
+			return
+		}
+		m := f.fails(e)
+		if m == 0 {
+			found = append(found, i)
+			for d := 0; d < dims; d++ {
+				count(d, e)
+			}
+			return
+		}
+		if m&(m-1) == 0 { // one failed dimension: it still counts for that facet
+			for d := 0; d < dims; d++ {
+				if m == 1<<d {
+					count(d, e)
+				}
+			}
+		}
+	}
+	if cand == nil && len(q.Must) == 0 && len(q.Not) == 0 {
+		for i := range sn.entries {
+			visit(int32(i))
+		}
+	} else {
+		for _, i := range cand {
+			visit(i)
+		}
+	}
+	res := &SearchResult{Params: p, Query: q, Total: len(found)}
+	if len(q.Must) > 0 {
+		// Bucket sort by score, highest first: equal scores keep the default order.
+		buckets := make([][]int32, 4*frtext.MaxClauses+1)
+		for _, i := range found {
+			sc := min(score(&q, &sn.entries[i]), len(buckets)-1)
+			buckets[sc] = append(buckets[sc], i)
+		}
+		found = found[:0]
+		for sc := len(buckets) - 1; sc >= 0; sc-- {
+			found = append(found, buckets[sc]...)
+		}
+	}
+	res.Pages = (res.Total + p.Limit - 1) / p.Limit
+	from, to := (p.Page-1)*p.Limit, p.Page*p.Limit
+	if all {
+		from, to = 0, len(found)
+	}
+	from, to = min(from, len(found)), min(to, len(found))
+	page := found[from:to]
+	terms := q.Terms()
+	for _, i := range page {
+		e := &sn.entries[i]
+		h := Hit{ID: e.id, Slug: e.slug, Title: e.title, Summary: e.summary, Kind: e.kindCode, Licence: e.licenceCode,
+			Maturity: e.maturityCode, Status: e.status, Themes: e.themeCodes, Essential: e.essential, Example: e.example,
+			UpdatedAt: e.updated.UTC(), Source: e.source}
+		if len(q.Must) > 0 {
+			h.Score = score(&q, e)
+		}
+		if !all {
+			h.TitleHTML = markup.Highlight(e.title, terms, 0)
+			h.SummaryHTML = markup.Highlight(e.summary, terms, 0)
+		}
+		res.Hits = append(res.Hits, h)
+	}
+	if len(terms) > 0 && !all {
+		if err := s.excerpts(ctx, res, &q, sn); err != nil {
+			return nil, err
+		}
+	}
+	res.Facets = s.facets(sn, counts, &f)
+	return res, nil
+}
+
+// excerpts adds a body passage to hits where a searched term appears only in the body.
+func (s *Service) excerpts(ctx context.Context, res *SearchResult, q *frtext.Query, sn *snapshot) error {
+	var ids []any
+	for _, h := range res.Hits {
+		e := &sn.entries[sn.pos[h.ID]]
+		for _, c := range q.Must {
+			inHead := false
+			for _, a := range c.Alts {
+				if a.Matches(e.titleToks) || a.Matches(e.summaryToks) {
+					inHead = true
+					break
+				}
+			}
+			if !inHead {
+				ids = append(ids, h.ID)
+				break
+			}
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	rows, err := s.db.R.QueryContext(ctx, `SELECT id, body_text FROM resources WHERE id IN (`+db.Placeholders(1, len(ids))+`)`, ids...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	bodies := map[int64]string{}
+	for rows.Next() {
+		var id int64
+		var body string
+		if err := rows.Scan(&id, &body); err != nil {
+			return err
+		}
+		bodies[id] = body
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	terms := q.Terms()
+	for i := range res.Hits {
+		if b, ok := bodies[res.Hits[i].ID]; ok && b != "" {
+			res.Hits[i].Excerpt = markup.Highlight(b, terms, 240)
+		}
+	}
+	return nil
+}
+
+func (s *Service) facets(sn *snapshot, counts [dims]map[int]int, f *filter) Facets {
+	list := func(opts Options, c map[int]int, sel int) []FacetValue {
+		out := []FacetValue{}
+		for i, o := range opts {
+			if c[i] > 0 || i == sel {
+				out = append(out, FacetValue{Code: o.Code, Label: o.Label, Count: c[i], Selected: i == sel})
+			}
+		}
+		return out
+	}
+	var fs Facets
+	fs.Kind = list(Kinds, counts[dimKind], int(f.kind))
+	fs.Theme = list(Themes, counts[dimTheme], f.theme)
+	fs.Licence = list(Licences, counts[dimLicence], int(f.licence))
+	fs.Maturity = list(Maturities, counts[dimMaturity], int(f.maturity))
+	fs.Territory = []FacetValue{}
+	for id, n := range counts[dimTerritory] {
+		key := sn.places[id]
+		kind, code, _ := strings.Cut(key, ":")
+		name := code
+		if t, ok := s.terr.Get(territory.Kind(kind), code); ok {
+			name = t.Name
+		}
+		fs.Territory = append(fs.Territory, FacetValue{Code: key, Label: i18n.T(name+" ("+code+")", name+" ("+code+")"), Count: n,
+			Selected: f.hasPlace && int32(id) == f.place})
+	}
+	sort.Slice(fs.Territory, func(i, j int) bool {
+		a, b := fs.Territory[i], fs.Territory[j]
+		if a.Count != b.Count {
+			return a.Count > b.Count
+		}
+		return a.Code < b.Code
+	})
+	if len(fs.Territory) > 30 {
+		fs.Territory = fs.Territory[:30]
+	}
+	return fs
+}
+
+// Exists reports whether a slug names a resource (for tests and seeders).
+func (s *Service) Exists(ctx context.Context, slug string) (bool, error) {
+	var id int64
+	err := s.db.R.QueryRowContext(ctx, `SELECT id FROM resources WHERE slug = $1`, slug).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// CountResources counts every resource row (for tests and reports).
+func (s *Service) CountResources(ctx context.Context) (int, error) {
+	var n int
+	err := s.db.R.QueryRowContext(ctx, `SELECT count(*) FROM resources`).Scan(&n)
+	return n, err
+}
+
+var _ = errs.Invalid
