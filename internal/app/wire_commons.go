@@ -1,5 +1,157 @@
 package app
 
-// commonsParts holds the commons capability's services (see its issue). Its wiring
-// registers in this file's init with register(capability{…}).
-type commonsParts struct{}
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"flag"
+	"fmt"
+	"strconv"
+
+	"github.com/fabrique-des-energies/fabrique/internal/commons"
+	"github.com/fabrique-des-energies/fabrique/internal/platform/db"
+	"github.com/fabrique-des-energies/fabrique/internal/platform/demo"
+	"github.com/fabrique-des-energies/fabrique/internal/platform/errs"
+	"github.com/fabrique-des-energies/fabrique/internal/platform/web"
+)
+
+// commonsParts holds the commons capability (the "Centre de ressources").
+type commonsParts struct {
+	Commons    *commons.Service
+	CommonsWeb *commons.Handlers
+}
+
+func init() {
+	register(capability{
+		name:       "commons",
+		order:      30,
+		migrations: func() []db.Migrations { return []db.Migrations{commons.Migrations()} },
+		wire:       wireCommons,
+	})
+	registerCommand(command{"harvest add", "register another catalogue to harvest: fabrique harvest add URL [--name N]", runHarvestAdd})
+	registerCommand(command{"harvest run", "harvest the registered catalogues now: fabrique harvest run [--source ID]", runHarvestRun})
+	registerCommand(command{"import mediawiki", "import a MediaWiki XML export as resources with their history: fabrique import mediawiki FILE.xml", runImportMediaWiki})
+}
+
+func wireCommons(ctx context.Context, a *App) error {
+	a.Commons = commons.New(a.DB, a.Terr, a.Log, a.Web.Config().BaseURL)
+	// Moderators block member accounts; moderators and administrators are managed by the
+	// administrators' own tools.
+	a.Commons.SetBlocker(func(ctx context.Context, id int64, reason string) (string, error) {
+		u, err := a.Auth.UserByID(ctx, id)
+		if err != nil {
+			return "", err
+		}
+		if u.Role != web.RoleMember {
+			return "", errs.New(errs.Forbidden, "La modération ne bloque que des comptes de membres.", "Moderation only blocks member accounts.")
+		}
+		return u.Name, a.Auth.Block(ctx, id, reason)
+	})
+	// A deleted account's contributions stay, without its name.
+	a.Auth.OnDelete(func(ctx context.Context, tx *sql.Tx, userID int64) error {
+		return commons.ForgetAuthor(ctx, tx, userID)
+	})
+	a.CommonsWeb = a.Commons.Mount(a.Web)
+	a.API.MustAdd(commons.OpenAPI())
+	a.Site.AddTerritorySection(a.CommonsWeb.TerritorySection)
+	a.Site.AddHomeBlock(a.CommonsWeb.HomeBlock)
+	a.AddSeeder(demo.Seeder{Name: "commons", Run: func(ctx context.Context) error {
+		users := map[string]commons.Author{}
+		for _, email := range commons.DemoAccountEmails {
+			u, err := a.Auth.UserByEmail(ctx, email)
+			if err != nil {
+				return err
+			}
+			users[email] = commons.Author{UserID: u.ID, Name: u.Name}
+		}
+		return a.Commons.SeedDemo(ctx, users, commons.DemoAccountEmails[0])
+	}})
+	return nil
+}
+
+// parseArgs parses flags placed before or after positional arguments and returns the
+// positional ones.
+func parseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, err
+			}
+			return nil, usageError{err.Error()}
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		pos = append(pos, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+	if err := parseWithEnv(fs, nil); err != nil {
+		return nil, usageError{err.Error()}
+	}
+	return pos, nil
+}
+
+func runHarvestAdd(ctx context.Context, env *Env, args []string) error {
+	var cfg Config
+	var name string
+	fs := newFlagSet("harvest add", "Register another fabrique's DCAT-AP catalogue (its /catalog.jsonld address) as a harvest source.", env.Stderr)
+	fs.StringVar(&name, "name", "", "name shown for the source (default: the site's host name)")
+	storeFlags(fs, &cfg)
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usageError{"give exactly one catalogue URL, for example: fabrique harvest add https://example.org/catalog.jsonld --name \"Fabrique des Mobilités\""}
+	}
+	return withStore(ctx, env, cfg, func(a *App) error {
+		src, err := a.Commons.AddSource(ctx, pos[0], name, commons.Author{Name: "ligne de commande"})
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(env.Stdout, "source %d registered: %s (%s)\n", src.ID, src.Name, src.URL)
+		return nil
+	})
+}
+
+func runHarvestRun(ctx context.Context, env *Env, args []string) error {
+	var cfg Config
+	var source int64
+	fs := newFlagSet("harvest run", "Harvest the registered catalogues now (all of them, or one with --source) and print each job's report.", env.Stderr)
+	fs.Int64Var(&source, "source", 0, "id of the source to harvest (see the admin page or the output of harvest add); 0 for all")
+	storeFlags(fs, &cfg)
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	return withStore(ctx, env, cfg, func(a *App) error {
+		var jobs []commons.Job
+		var err error
+		if source > 0 {
+			var j commons.Job
+			j, err = a.Commons.Harvest(ctx, source, "ligne de commande")
+			if j.ID != 0 {
+				jobs = append(jobs, j)
+			}
+		} else {
+			jobs, err = a.Commons.HarvestAll(ctx, "ligne de commande")
+		}
+		for _, j := range jobs {
+			fmt.Fprintf(env.Stdout, "source %d %q: %s — %d created, %d updated, %d unchanged, %d archived, %d error(s)\n",
+				j.SourceID, j.SourceName, j.Status, j.Created, j.Updated, j.Unchanged, j.Archived, j.Errors)
+			for _, is := range j.Report {
+				item := ""
+				if is.Item != "" {
+					item = is.Item + ": "
+				}
+				fmt.Fprintf(env.Stdout, "  - %s%s\n", item, is.Message)
+			}
+		}
+		if len(jobs) == 0 && err == nil && source == 0 {
+			fmt.Fprintln(env.Stdout, "no source registered: add one with fabrique harvest add URL")
+		}
+		return err
+	})
+}
+
+var _ = strconv.Itoa

@@ -29,8 +29,9 @@ const (
 // SystemName is the author name of automatic moderation actions.
 const SystemName = "système (3 signalements)"
 
-// Blocker blocks an account (the accounts service's Block).
-type Blocker func(ctx context.Context, userID int64, reason string) error
+// Blocker blocks an account and returns its display name. It refuses accounts that
+// moderation may not block (moderators, administrators).
+type Blocker func(ctx context.Context, userID int64, reason string) (string, error)
 
 // SetBlocker gives moderation the way to block accounts.
 func (s *Service) SetBlocker(b Blocker) {
@@ -228,7 +229,7 @@ func (s *Service) Moderate(ctx context.Context, action string, items []Item, mod
 }
 
 // BlockUser blocks an account (it can no longer sign in or write) and logs it.
-func (s *Service) BlockUser(ctx context.Context, userID int64, userName string, mod Author, reason string) error {
+func (s *Service) BlockUser(ctx context.Context, userID int64, mod Author, reason string) error {
 	s.mu.RLock()
 	b := s.blocker
 	s.mu.RUnlock()
@@ -239,14 +240,15 @@ func (s *Service) BlockUser(ctx context.Context, userID int64, userName string, 
 		return errs.New(errs.Invalid, "Vous ne pouvez pas bloquer votre propre compte.", "You cannot block your own account.")
 	}
 	reason = cleanLine(reason)
-	if reason == "" {
-		reason = "bloqué par la modération des communs"
+	if runes(reason) < 3 {
+		return errs.Field("reason", "Indiquez le motif du blocage (3 caractères au moins).", "Give the reason for blocking (at least 3 characters).")
 	}
-	if err := b(ctx, userID, reason); err != nil {
+	name, err := b(ctx, userID, reason)
+	if err != nil {
 		return err
 	}
 	return s.db.Tx(ctx, func(tx *sql.Tx) error {
-		return s.logAction(ctx, tx, mod, ActionBlockUser, "user", userID, userName, userID, reason)
+		return s.logAction(ctx, tx, mod, ActionBlockUser, "user", userID, name, userID, reason)
 	})
 }
 

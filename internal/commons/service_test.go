@@ -25,7 +25,13 @@ func eachStore(t *testing.T, fn func(t *testing.T, s *commons.Service, users *au
 		log := slog.New(slog.NewTextHandler(io.Discard, nil))
 		s := commons.New(d, territory.Default(), log, "http://fabrique.test")
 		users := auth.New(d, log)
-		s.SetBlocker(users.Block)
+		s.SetBlocker(func(ctx context.Context, id int64, reason string) (string, error) {
+			u, err := users.UserByID(ctx, id)
+			if err != nil {
+				return "", err
+			}
+			return u.Name, users.Block(ctx, id, reason)
+		})
 		fn(t, s, users)
 	})
 }
