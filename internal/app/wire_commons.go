@@ -6,7 +6,9 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"strconv"
+	"io"
+	"os"
+	"time"
 
 	"github.com/fabrique-des-energies/fabrique/internal/commons"
 	"github.com/fabrique-des-energies/fabrique/internal/platform/db"
@@ -154,4 +156,101 @@ func runHarvestRun(ctx context.Context, env *Env, args []string) error {
 	})
 }
 
-var _ = strconv.Itoa
+func runImportMediaWiki(ctx context.Context, env *Env, args []string) error {
+	var cfg Config
+	var opt commons.ImportOptions
+	fs := newFlagSet("import mediawiki", "Import a MediaWiki XML export (Special:Export or dumpBackup, with all revisions): one resource per page, every revision kept with its author and date. Importing the same file again changes nothing.", env.Stderr)
+	fs.IntVar(&opt.Namespace, "namespace", 0, "namespace of the pages to import (0: main namespace)")
+	fs.BoolVar(&opt.DryRun, "dry-run", false, "read and convert everything, write nothing, print what would be imported")
+	fs.StringVar(&opt.Licence, "licence", "", "licence of the imported pages, an SPDX identifier such as CC-BY-SA-4.0 (default: not specified)")
+	fs.StringVar(&opt.Wiki, "wiki", "", "identifier of the source wiki (default: the export's database name); keep it the same between imports")
+	storeFlags(fs, &cfg)
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usageError{"give exactly one export file, for example: fabrique import mediawiki export.xml --namespace 0"}
+	}
+	f, err := os.Open(pos[0])
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err == nil {
+		opt.Size = st.Size()
+	}
+	pr := newProgress(env.Stderr)
+	opt.Progress = pr.show
+	return withStore(ctx, env, cfg, func(a *App) error {
+		rep, err := a.Commons.ImportMediaWiki(ctx, f, opt)
+		pr.clear()
+		if rep != nil {
+			verb := "imported"
+			if rep.DryRun {
+				verb = "would import (dry run, nothing written)"
+			}
+			fmt.Fprintf(env.Stdout, "wiki %q: %d pages read (%d in other namespaces skipped); %s %d new revisions; %d revisions already present\n",
+				rep.Wiki, rep.Pages, rep.PagesSkipped, verb, rep.RevisionsAdded, rep.RevisionsKnown)
+			fmt.Fprintf(env.Stdout, "pages: %d created, %d updated, %d unchanged; %d revisions in %s (%.0f revisions/s)\n",
+				rep.PagesCreated, rep.PagesUpdated, rep.PagesUnchanged, rep.Revisions, rep.Elapsed.Round(time.Millisecond), float64(rep.Revisions)/max(rep.Elapsed.Seconds(), 1e-9))
+			for i, is := range rep.Issues {
+				if i == 50 {
+					fmt.Fprintf(env.Stderr, "… and %d more problems\n", rep.IssueCount-50)
+					break
+				}
+				fmt.Fprintf(env.Stderr, "problem: %s\n", is)
+			}
+			if err == nil && rep.IssueCount > 0 {
+				err = fmt.Errorf("%d revision(s) or page(s) could not be imported (listed above); the rest is imported", rep.IssueCount)
+			}
+		}
+		return err
+	})
+}
+
+// progress prints an import's progress: one line rewritten in place on a terminal, a line
+// every few seconds otherwise.
+type progress struct {
+	w        io.Writer
+	terminal bool
+	last     time.Time
+	shown    bool
+}
+
+func newProgress(w io.Writer) *progress {
+	p := &progress{w: w}
+	if f, ok := w.(*os.File); ok {
+		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
+			p.terminal = true
+		}
+	}
+	return p
+}
+
+func (p *progress) show(ip commons.ImportProgress) {
+	if ip.Done {
+		return
+	}
+	if !p.terminal && time.Since(p.last) < 5*time.Second {
+		return
+	}
+	p.last = time.Now()
+	pct := ""
+	if ip.Size > 0 {
+		pct = fmt.Sprintf("%3.0f %% ", 100*float64(ip.Bytes)/float64(ip.Size))
+	}
+	line := fmt.Sprintf("%s%d pages, %d revisions (%d new), %.0f revisions/s", pct, ip.Pages, ip.Revisions, ip.NewRevisions, ip.RevisionsPerSecond)
+	if p.terminal {
+		fmt.Fprintf(p.w, "\r\033[K%s", line)
+		p.shown = true
+		return
+	}
+	fmt.Fprintln(p.w, line)
+}
+
+func (p *progress) clear() {
+	if p.terminal && p.shown {
+		fmt.Fprint(p.w, "\r\033[K")
+	}
+}

@@ -383,7 +383,7 @@ func (h *Handlers) download(w http.ResponseWriter, r *http.Request) error {
 	hd.Set("Content-Disposition", ContentDisposition(att.Filename))
 	hd.Set("Content-Length", strconv.FormatInt(att.Size, 10))
 	// Even if a browser rendered it, an uploaded file could run nothing and load nothing.
-	hd.Set("Content-Security-Policy", "default-src 'none'; sandbox")
+	hd.Set("Content-Security-Policy", h.srv.CSP()+"; sandbox")
 	hd.Set("ETag", `"`+att.SHA256+`"`)
 	hd.Set("Cache-Control", "private, max-age=3600")
 	if r.Header.Get("If-None-Match") == `"`+att.SHA256+`"` {

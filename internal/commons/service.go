@@ -596,3 +596,16 @@ func (s *Service) SetEssential(ctx context.Context, slug string, on bool, mod Au
 		return bumpGeneration(ctx, tx)
 	})
 }
+
+// DeletedAccountName replaces the name of a deleted account in revisions and logs.
+const DeletedAccountName = "compte supprimé"
+
+// ForgetAuthor runs inside an account deletion: the account's revisions and moderation
+// entries stay, without its name.
+func ForgetAuthor(ctx context.Context, tx *sql.Tx, userID int64) error {
+	if _, err := tx.ExecContext(ctx, `UPDATE commons_revisions SET author_name = $1 WHERE author_id = $2`, DeletedAccountName, userID); err != nil {
+		return err
+	}
+	_, err := tx.ExecContext(ctx, `UPDATE commons_moderation_log SET moderator_name = $1 WHERE moderator_id = $2`, DeletedAccountName, userID)
+	return err
+}

@@ -13,7 +13,7 @@ import (
 	"github.com/fabrique-des-energies/fabrique/internal/platform/web"
 )
 
-//go:embed templates openapi.json
+//go:embed all:templates openapi.json
 var webFS embed.FS
 
 // OpenAPI is the fragment describing /api/v1/resources and /api/v1/actors.
