@@ -193,7 +193,7 @@ func (h *Handlers) catalogJSONLD(w http.ResponseWriter, r *http.Request) error {
 	doc := obj{"@context": catalogContext, "@id": base + "/catalog.jsonld", "@type": "dcat:Catalog",
 		"dct:title": "Fabrique des Énergies — centre de ressources", "dct:description": "Communs ouverts des communautés énergétiques : méthodes, outils, publications, données.",
 		"dct:publisher": obj{"@type": "foaf:Agent", "foaf:name": "Fabrique des Énergies", "foaf:homepage": obj{"@id": base + "/"}},
-		"dct:language": obj{"@id": "http://publications.europa.eu/resource/authority/language/FRA"}, "foaf:homepage": obj{"@id": base + "/ressources"},
+		"dct:language":  obj{"@id": "http://publications.europa.eu/resource/authority/language/FRA"}, "foaf:homepage": obj{"@id": base + "/ressources"},
 		"dcat:dataset": sets}
 	if !modified.IsZero() {
 		doc["dct:modified"] = dateTime(modified)
