@@ -82,35 +82,34 @@ func SniffType(head []byte, filename string) string {
 
 // spool copies an upload to a temporary file, hashing it and enforcing the size limit, so the
 // database transaction never waits for a slow client.
-func spool(src io.Reader) (f *os.File, size int64, sum string, head []byte, err error) {
-	f, err = os.CreateTemp("", "fabrique-upload-*")
+func spool(src io.Reader) (*os.File, int64, string, []byte, error) {
+	f, err := os.CreateTemp("", "fabrique-upload-*")
 	if err != nil {
 		return nil, 0, "", nil, err
 	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
-		}
-	}()
+	fail := func(err error) (*os.File, int64, string, []byte, error) {
+		f.Close()
+		os.Remove(f.Name())
+		return nil, 0, "", nil, err
+	}
 	h := sha256.New()
 	n, err := io.Copy(io.MultiWriter(f, h), io.LimitReader(src, MaxAttachment+1))
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			return nil, 0, "", nil, tooLarge()
+			return fail(tooLarge())
 		}
-		return nil, 0, "", nil, err
+		return fail(err)
 	}
 	if n > MaxAttachment {
-		return nil, 0, "", nil, tooLarge()
+		return fail(tooLarge())
 	}
 	if n == 0 {
-		return nil, 0, "", nil, errs.Field("file", "Le fichier est vide.", "The file is empty.")
+		return fail(errs.Field("file", "Le fichier est vide.", "The file is empty."))
 	}
-	head = make([]byte, min(n, 512))
+	head := make([]byte, min(n, 512))
 	if _, err := f.ReadAt(head, 0); err != nil && err != io.EOF {
-		return nil, 0, "", nil, err
+		return fail(err)
 	}
 	return f, n, hex.EncodeToString(h.Sum(nil)), head, nil
 }
