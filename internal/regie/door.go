@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"runtime"
 	"slices"
@@ -298,7 +299,7 @@ func (s *Service) door(ctx context.Context, q doorQuery) (doorAnswer, error) {
 			return ans, err
 		}
 		if p.refusal != nil {
-			return ans, s.recordAggregate(ctx, now, &q, p, nil)
+			return ans, s.recordAggregate(ctx, now, &q, p, &ans.agg)
 		}
 		g := newGrid(p.step, q.from, q.to)
 		series := seriesCode(q.flow, false)
@@ -688,7 +689,8 @@ type Aggregate struct {
 func (a *Aggregate) At(i int) time.Time { return a.grid.at(i) }
 
 // Aggregate answers an aggregate request through the door, or refuses it
-// stating the rule: fewer meters than the cohort threshold, a cohort that
+// stating the rule (the returned Aggregate then carries only the ID of the
+// recorded refusal): fewer meters than the cohort threshold, a cohort that
 // differs from one already released to the recipient for an overlapping
 // period by fewer meters than the threshold, or a listed consent that does
 // not cover the request. Dominated intervals are masked and counted.
@@ -696,7 +698,8 @@ func (s *Service) Aggregate(ctx context.Context, req AggregateRequest) (Aggregat
 	ans, err := s.door(ctx, doorQuery{op: opAggregate, reader: req.Reader, consents: req.Consents, cohort: req.Cohort, flow: req.Flow,
 		from: req.From, to: req.To, step: req.Step})
 	if err != nil {
-		return Aggregate{}, err
+		// A refused request is recorded too: its ID names the record.
+		return Aggregate{ID: ans.agg.ID}, err
 	}
 	return ans.agg, nil
 }
@@ -1018,9 +1021,86 @@ func (s *Service) recordAggregate(ctx context.Context, now time.Time, q *doorQue
 	if err != nil {
 		return err
 	}
+	agg.ID, agg.JournalSeq = id, e.Seq
 	if p.refusal != nil {
 		return p.refusal.err()
 	}
-	agg.ID, agg.JournalSeq = id, e.Seq
 	return nil
+}
+
+// AggregateRecord is an aggregate request kept with its answer.
+type AggregateRecord struct {
+	ID         int64
+	At         time.Time
+	UserID     int64
+	Purpose    string
+	Flow       Flow
+	From, To   time.Time
+	Step       Step
+	Cohort     int
+	Released   bool
+	Rule       Rule
+	Reason     string
+	Masked     int
+	Answer     *AggregateAnswer
+	JournalSeq int64
+}
+
+const aggregateColumns = `id, created_at, user_id, purpose, flow, period_from, period_to, step, cohort, outcome, rule, reason, masked, result, journal_seq`
+
+func scanAggregate(row interface{ Scan(...any) error }) (AggregateRecord, error) {
+	var a AggregateRecord
+	var uid sql.NullInt64
+	var flow, step, outcome, rule, result string
+	err := row.Scan(&a.ID, &a.At, &uid, &a.Purpose, &flow, &a.From, &a.To, &step, &a.Cohort, &outcome, &rule, &a.Reason, &a.Masked, &result, &a.JournalSeq)
+	if err != nil {
+		return a, err
+	}
+	a.UserID, a.Flow, a.Step, a.Released, a.Rule = uid.Int64, Flow(flow), Step(step), outcome == "released", Rule(rule)
+	a.At, a.From, a.To = a.At.UTC(), a.From.UTC(), a.To.UTC()
+	if result != "" {
+		var ans AggregateAnswer
+		if err := json.Unmarshal([]byte(result), &ans); err != nil {
+			return a, err
+		}
+		ans.ID, ans.JournalSeq = a.ID, a.JournalSeq
+		a.Answer = &ans
+	}
+	return a, nil
+}
+
+// AggregateRecords lists a recipient's aggregate requests, newest first.
+func (s *Service) AggregateRecords(ctx context.Context, rd Reader, limit int) ([]AggregateRecord, error) {
+	r, err := s.actingFor(ctx, rd)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.db.R.QueryContext(ctx, `SELECT `+aggregateColumns+` FROM regie_aggregates WHERE recipient_id = $1 ORDER BY id DESC LIMIT $2`, r.ID, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []AggregateRecord
+	for rows.Next() {
+		a, err := scanAggregate(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+// AggregateRecordByID returns one of the recipient's aggregate requests
+// with its answer (released aggregates hold no individual data).
+func (s *Service) AggregateRecordByID(ctx context.Context, rd Reader, id int64) (AggregateRecord, error) {
+	r, err := s.actingFor(ctx, rd)
+	if err != nil {
+		return AggregateRecord{}, err
+	}
+	a, err := scanAggregate(s.db.R.QueryRowContext(ctx, `SELECT `+aggregateColumns+` FROM regie_aggregates WHERE id = $1 AND recipient_id = $2`, id, r.ID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return a, errs.New(errs.NotFound, "Demande d'agrégat introuvable.", "Aggregate request not found.")
+	}
+	return a, err
 }

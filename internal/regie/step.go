@@ -214,3 +214,16 @@ func (s Step) Count(from, to time.Time) int {
 
 // parisLoc is French legal time, for dates shown to people.
 var parisLoc = web.Paris
+
+// addParisDays moves a French midnight by n calendar days.
+func addParisDays(t time.Time, n int) time.Time {
+	y, m, d := meterfile.ParisDate(t)
+	return parisMidnight(y, m, d+n)
+}
+
+// addParisMonths returns the start of the French month n months after the
+// one holding t.
+func addParisMonths(t time.Time, n int) time.Time {
+	y, m, _ := meterfile.ParisDate(t)
+	return parisMidnight(y, m+time.Month(n), 1)
+}
