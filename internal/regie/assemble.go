@@ -60,10 +60,11 @@ func (g *grid) length(i int) int64 {
 	return g.bounds[i+1] - g.bounds[i]
 }
 
-// dayRange is the span of block keys (UTC days) a read over the grid needs.
-func (g *grid) dayRange() (from, to int64) {
-	end := g.startUnix(g.n)
-	return floorDiv(g.start, 86400), floorDiv(end-1, 86400)
+// curveRange is the span of load-curve block keys (UTC months) a read over
+// the grid needs.
+func (g *grid) curveRange() (from, to int64) {
+	end := time.Unix(g.startUnix(g.n)-1, 0)
+	return block.MonthIndex(block.MonthOf(time.Unix(g.start, 0))), block.MonthIndex(block.MonthOf(end))
 }
 
 // monthRange is the span of daily-energy block keys (first of each French
@@ -73,15 +74,7 @@ func (g *grid) monthRange() (from, to int64) {
 	b := parisMonthStart(g.at(g.n).Add(-time.Second))
 	ya, ma, _ := parisDateOf(a)
 	yb, mb, _ := parisDateOf(b)
-	return block.DayNumber(time.Date(ya, ma, 1, 0, 0, 0, 0, time.UTC)), block.DayNumber(time.Date(yb, mb, 1, 0, 0, 0, 0, time.UTC))
-}
-
-func floorDiv(a, b int64) int64 {
-	q := a / b
-	if a%b != 0 && (a < 0) != (b < 0) {
-		q--
-	}
-	return q
+	return block.MonthIndex(time.Date(ya, ma, 1, 0, 0, 0, 0, time.UTC)), block.MonthIndex(time.Date(yb, mb, 1, 0, 0, 0, 0, time.UTC))
 }
 
 // acc holds one series on a grid: sums and the seconds covered by present
@@ -103,7 +96,7 @@ func (a *acc) reset() {
 // nothing is ever spread over finer intervals).
 func (g *grid) addCurve(c *block.Chunk, a *acc) bool {
 	s := int64(c.Step / time.Second)
-	t0 := c.Day.Unix()
+	t0 := c.Month.Unix()
 	if g.fixed > 0 {
 		if g.fixed%s != 0 {
 			return false
@@ -171,7 +164,7 @@ func (g *grid) addDaily(c *block.Chunk, a *acc) {
 		if !c.Present[i] {
 			continue
 		}
-		t := parisMidnight(c.Day.Year(), c.Day.Month(), c.Day.Day()+i).Unix()
+		t := parisMidnight(c.Month.Year(), c.Month.Month(), 1+i).Unix()
 		j := sort.Search(g.n, func(k int) bool { return g.bounds[k] >= t })
 		if j >= g.n || g.bounds[j] != t {
 			continue

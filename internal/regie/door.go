@@ -264,7 +264,7 @@ func (s *Service) door(ctx context.Context, q doorQuery) (doorAnswer, error) {
 			return ans, p.refusal.err()
 		}
 		g := newGrid(p.step, p.from, p.to)
-		from, to := g.dayRange()
+		from, to := g.curveRange()
 		curve, err := s.readBlocks(ctx, []int64{p.meter.ID}, seriesCode(q.flow, false), from, to)
 		if err != nil {
 			return ans, err
@@ -303,7 +303,7 @@ func (s *Service) door(ctx context.Context, q doorQuery) (doorAnswer, error) {
 		}
 		g := newGrid(p.step, q.from, q.to)
 		series := seriesCode(q.flow, false)
-		from, to := g.dayRange()
+		from, to := g.curveRange()
 		mf, mt := int64(0), int64(-1)
 		if p.step == StepP1D || p.step == StepP1M {
 			mf, mt = g.monthRange()
@@ -376,7 +376,7 @@ func (s *Service) door(ctx context.Context, q doorQuery) (doorAnswer, error) {
 				}
 				es := exportSeries{meter: m, flow: si.Flow, daily: si.Daily}
 				for _, b := range blocks {
-					c, err := block.DecodeChunk(block.FromDayNumber(b.day), b.data)
+					c, err := block.DecodeChunk(block.FromMonthIndex(b.month), b.data)
 					if err != nil {
 						return ans, err
 					}
@@ -614,18 +614,18 @@ func meterOnGrid(g *grid, curve, daily []storedBlock) (*acc, Step, error) {
 
 func layBlocks(g *grid, a *acc, curve, daily []storedBlock, coarse *Step) error {
 	for _, b := range curve {
-		c, err := block.DecodeChunk(block.FromDayNumber(b.day), b.data)
+		c, err := block.DecodeChunk(block.FromMonthIndex(b.month), b.data)
 		if err != nil {
-			return fmt.Errorf("meter %d block %d: %w", b.meter, b.day, err)
+			return fmt.Errorf("meter %d block %d: %w", b.meter, b.month, err)
 		}
 		if !g.addCurve(&c, a) {
 			*coarse = StepOf(c.Step)
 		}
 	}
 	for _, b := range daily {
-		c, err := block.DecodeChunk(block.FromDayNumber(b.day), b.data)
+		c, err := block.DecodeChunk(block.FromMonthIndex(b.month), b.data)
 		if err != nil {
-			return fmt.Errorf("meter %d block %d: %w", b.meter, b.day, err)
+			return fmt.Errorf("meter %d block %d: %w", b.meter, b.month, err)
 		}
 		g.addDaily(&c, a)
 	}

@@ -315,37 +315,37 @@ func (s *Service) commit(ctx context.Context, tx *sql.Tx, items []*prepared) ([]
 				res.Steps = append(res.Steps, st)
 			}
 		}
-		fromDay := block.DayNumber(p.chunks[0].Day)
-		toDay := block.DayNumber(p.chunks[len(p.chunks)-1].Day)
-		stored, err := scanBlocks(ctx, tx, []int64{p.meterID}, p.series, fromDay, toDay)
+		fromMonth := block.MonthIndex(p.chunks[0].Month)
+		toMonth := block.MonthIndex(p.chunks[len(p.chunks)-1].Month)
+		stored, err := scanBlocks(ctx, tx, []int64{p.meterID}, p.series, fromMonth, toMonth)
 		if err != nil {
 			return nil, err
 		}
 		old := make(map[int64][]byte, len(stored))
 		for _, b := range stored {
-			old[b.day] = b.data
+			old[b.month] = b.data
 		}
 		var write []storedBlock
 		var pointsDelta int64
 		newBlocks := 0
 		finest := int64(0)
 		for i, ch := range p.chunks {
-			day := block.DayNumber(ch.Day)
+			month := block.MonthIndex(ch.Month)
 			sec := int64(ch.Step / time.Second)
 			if finest == 0 || sec < finest {
 				finest = sec
 			}
-			prev, ok := old[day]
+			prev, ok := old[month]
 			if !ok {
-				write = append(write, storedBlock{meter: p.meterID, day: day, data: p.encoded[i]})
+				write = append(write, storedBlock{meter: p.meterID, month: month, data: p.encoded[i]})
 				res.Added += ch.Points()
 				pointsDelta += int64(ch.Points())
 				newBlocks++
 				continue
 			}
-			oc, err := block.DecodeChunk(ch.Day, prev)
+			oc, err := block.DecodeChunk(ch.Month, prev)
 			if err != nil {
-				return nil, fmt.Errorf("stored block of meter %d day %d: %w", p.meterID, day, err)
+				return nil, fmt.Errorf("stored block of meter %d month %d: %w", p.meterID, month, err)
 			}
 			merged, st, err := block.Merge(oc, ch)
 			if err != nil {
@@ -355,7 +355,7 @@ func (s *Service) commit(ctx context.Context, tx *sql.Tx, items []*prepared) ([]
 			res.Unchanged += st.Unchanged
 			if st.Replaced > 0 {
 				res.Replaced += st.Replaced
-				a, b := blockStart(day, res.Daily), blockEnd(day, res.Daily)
+				a, b := replacedSpan(&oc, &merged, res.Daily)
 				if res.ReplacedFrom.IsZero() || a.Before(res.ReplacedFrom) {
 					res.ReplacedFrom = a
 				}
@@ -374,12 +374,12 @@ func (s *Service) commit(ctx context.Context, tx *sql.Tx, items []*prepared) ([]
 				finest = msec
 			}
 			pointsDelta += int64(merged.Points() - oc.Points())
-			write = append(write, storedBlock{meter: p.meterID, day: day, data: enc})
+			write = append(write, storedBlock{meter: p.meterID, month: month, data: enc})
 		}
 		if err := writeBlocks(ctx, tx, p.series, write); err != nil {
 			return nil, err
 		}
-		if err := s.updateSeries(ctx, tx, p.meterID, p.series, fromDay, toDay, res.From.Unix(), res.To.Unix(), newBlocks, pointsDelta, finest, now); err != nil {
+		if err := s.updateSeries(ctx, tx, p.meterID, p.series, fromMonth, toMonth, res.From.Unix(), res.To.Unix(), newBlocks, pointsDelta, finest, now); err != nil {
 			return nil, err
 		}
 		err = tx.QueryRowContext(ctx, `INSERT INTO regie_imports (meter_id, created_at, format, filename, file_sha256, bytes, series, points, gaps, duplicates,
@@ -408,25 +408,25 @@ func (s *Service) commit(ctx context.Context, tx *sql.Tx, items []*prepared) ([]
 	return out, nil
 }
 
-func (s *Service) updateSeries(ctx context.Context, tx *sql.Tx, meterID int64, series int, fromDay, toDay, fromUnix, toUnix int64, newBlocks int, pointsDelta, finest int64, now time.Time) error {
+func (s *Service) updateSeries(ctx context.Context, tx *sql.Tx, meterID int64, series int, fromMonth, toMonth, fromUnix, toUnix int64, newBlocks int, pointsDelta, finest int64, now time.Time) error {
 	var first, last, dfrom, dto, points, fin int64
 	var blocks int
-	err := tx.QueryRowContext(ctx, `SELECT first_day, last_day, data_from, data_to, blocks, points, finest_step FROM regie_series WHERE meter_id = $1 AND series = $2`, meterID, series).
+	err := tx.QueryRowContext(ctx, `SELECT first_month, last_month, data_from, data_to, blocks, points, finest_step FROM regie_series WHERE meter_id = $1 AND series = $2`, meterID, series).
 		Scan(&first, &last, &dfrom, &dto, &blocks, &points, &fin)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
-		first, last, dfrom, dto, fin = fromDay, toDay, fromUnix, toUnix, finest
+		first, last, dfrom, dto, fin = fromMonth, toMonth, fromUnix, toUnix, finest
 	case err != nil:
 		return err
 	default:
-		first, last, dfrom, dto = min(first, fromDay), max(last, toDay), min(dfrom, fromUnix), max(dto, toUnix)
+		first, last, dfrom, dto = min(first, fromMonth), max(last, toMonth), min(dfrom, fromUnix), max(dto, toUnix)
 		if finest > 0 && finest < fin {
 			fin = finest
 		}
 	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO regie_series (meter_id, series, first_day, last_day, data_from, data_to, blocks, points, finest_step, updated_at)
+	_, err = tx.ExecContext(ctx, `INSERT INTO regie_series (meter_id, series, first_month, last_month, data_from, data_to, blocks, points, finest_step, updated_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-		ON CONFLICT (meter_id, series) DO UPDATE SET first_day = excluded.first_day, last_day = excluded.last_day, data_from = excluded.data_from,
+		ON CONFLICT (meter_id, series) DO UPDATE SET first_month = excluded.first_month, last_month = excluded.last_month, data_from = excluded.data_from,
 		data_to = excluded.data_to, blocks = excluded.blocks, points = excluded.points, finest_step = excluded.finest_step, updated_at = excluded.updated_at`,
 		meterID, series, first, last, dfrom, dto, blocks+newBlocks, points+pointsDelta, fin, now)
 	return err
@@ -480,4 +480,23 @@ func (s *Service) Imports(ctx context.Context, userID int64, prm string, limit i
 		out = append(out, im)
 	}
 	return out, rows.Err()
+}
+
+// replacedSpan bounds the stored values a merge changed: interval by
+// interval when the step stayed, the whole block when it was resampled.
+func replacedSpan(old, merged *block.Chunk, daily bool) (from, to time.Time) {
+	if old.Step != merged.Step {
+		k := block.MonthIndex(old.Month)
+		return blockStart(k, daily), blockEnd(k, daily)
+	}
+	for i := range old.Values {
+		if !old.Present[i] || !merged.Present[i] || old.Values[i] == merged.Values[i] {
+			continue
+		}
+		if from.IsZero() {
+			from = old.At(i)
+		}
+		to = old.At(i + 1)
+	}
+	return from, to
 }

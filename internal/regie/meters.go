@@ -70,18 +70,18 @@ func seriesFlow(code int) (Flow, bool) {
 	return FlowConsumption, false
 }
 
-// dayEnd is the end of a block: the next UTC day, or the next French month
-// for daily-energy blocks (keyed by the first of the month).
-func blockEnd(day int64, daily bool) time.Time {
-	d := block.FromDayNumber(day)
+// blockEnd is the end of a block: the next UTC month, or the next French
+// month for daily-energy blocks.
+func blockEnd(month int64, daily bool) time.Time {
+	d := block.FromMonthIndex(month)
 	if daily {
 		return parisMidnight(d.Year(), d.Month()+1, 1)
 	}
-	return d.Add(24 * time.Hour)
+	return d.AddDate(0, 1, 0)
 }
 
-func blockStart(day int64, daily bool) time.Time {
-	d := block.FromDayNumber(day)
+func blockStart(month int64, daily bool) time.Time {
+	d := block.FromMonthIndex(month)
 	if daily {
 		return parisMidnight(d.Year(), d.Month(), 1)
 	}

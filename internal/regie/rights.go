@@ -170,12 +170,12 @@ func writeDailyCSV(w io.Writer, es exportSeries) error {
 	if len(es.chunks) == 0 {
 		return nil
 	}
-	first := es.chunks[0].Day
+	first := es.chunks[0].Month
 	var wh []int64
 	for _, c := range es.chunks {
 		// Months may be missing between chunks: fill with gaps.
 		want := time.Date(first.Year(), first.Month(), 1+len(wh), 0, 0, 0, 0, time.UTC)
-		for want.Before(c.Day) {
+		for want.Before(c.Month) {
 			wh = append(wh, meterfile.Missing)
 			want = want.AddDate(0, 0, 1)
 		}

@@ -16,28 +16,28 @@ import (
 // storedBlock is one row of regie_readings.
 type storedBlock struct {
 	meter int64
-	day   int64
+	month int64 // block.MonthIndex of the block's key
 	data  []byte
 }
 
-// scanBlocks reads the blocks of some meters for one series with keys in
-// [fromDay, toDay], ordered by meter then day.
-func scanBlocks(ctx context.Context, q db.Queryer, meters []int64, series int, fromDay, toDay int64) ([]storedBlock, error) {
+// scanBlocks reads the blocks of some meters for one series with month keys
+// in [fromMonth, toMonth], ordered by meter then month.
+func scanBlocks(ctx context.Context, q db.Queryer, meters []int64, series int, fromMonth, toMonth int64) ([]storedBlock, error) {
 	if len(meters) == 0 {
 		return nil, nil
 	}
 	var rows *sql.Rows
 	var err error
 	if len(meters) == 1 {
-		rows, err = q.QueryContext(ctx, `SELECT meter_id, day, data FROM regie_readings
-			WHERE meter_id = $1 AND series = $2 AND day >= $3 AND day <= $4 ORDER BY day`, meters[0], series, fromDay, toDay)
+		rows, err = q.QueryContext(ctx, `SELECT meter_id, month, data FROM regie_readings
+			WHERE meter_id = $1 AND series = $2 AND month >= $3 AND month <= $4 ORDER BY month`, meters[0], series, fromMonth, toMonth)
 	} else {
-		args := []any{series, fromDay, toDay}
+		args := []any{series, fromMonth, toMonth}
 		for _, m := range meters {
 			args = append(args, m)
 		}
-		rows, err = q.QueryContext(ctx, `SELECT meter_id, day, data FROM regie_readings
-			WHERE series = $1 AND day >= $2 AND day <= $3 AND meter_id IN (`+db.Placeholders(4, len(meters))+`) ORDER BY meter_id, day`, args...)
+		rows, err = q.QueryContext(ctx, `SELECT meter_id, month, data FROM regie_readings
+			WHERE series = $1 AND month >= $2 AND month <= $3 AND meter_id IN (`+db.Placeholders(4, len(meters))+`) ORDER BY meter_id, month`, args...)
 	}
 	if err != nil {
 		return nil, err
@@ -46,7 +46,7 @@ func scanBlocks(ctx context.Context, q db.Queryer, meters []int64, series int, f
 	var out []storedBlock
 	for rows.Next() {
 		var b storedBlock
-		if err := rows.Scan(&b.meter, &b.day, &b.data); err != nil {
+		if err := rows.Scan(&b.meter, &b.month, &b.data); err != nil {
 			return nil, err
 		}
 		out = append(out, b)
@@ -62,7 +62,7 @@ func writeBlocks(ctx context.Context, tx *sql.Tx, series int, blocks []storedBlo
 	for len(blocks) > 0 {
 		n := min(len(blocks), upsertBatch)
 		var b strings.Builder
-		b.WriteString(`INSERT INTO regie_readings (meter_id, series, day, data) VALUES `)
+		b.WriteString(`INSERT INTO regie_readings (meter_id, series, month, data) VALUES `)
 		args := make([]any, 0, 4*n)
 		for i := 0; i < n; i++ {
 			if i > 0 {
@@ -70,9 +70,9 @@ func writeBlocks(ctx context.Context, tx *sql.Tx, series int, blocks []storedBlo
 			}
 			k := 4 * i
 			fmt.Fprintf(&b, "($%d, $%d, $%d, $%d)", k+1, k+2, k+3, k+4)
-			args = append(args, blocks[i].meter, series, blocks[i].day, blocks[i].data)
+			args = append(args, blocks[i].meter, series, blocks[i].month, blocks[i].data)
 		}
-		b.WriteString(` ON CONFLICT (meter_id, series, day) DO UPDATE SET data = excluded.data`)
+		b.WriteString(` ON CONFLICT (meter_id, series, month) DO UPDATE SET data = excluded.data`)
 		if _, err := tx.ExecContext(ctx, b.String(), args...); err != nil {
 			return fmt.Errorf("write blocks: %w", err)
 		}

@@ -26,15 +26,16 @@ CREATE TABLE regie_meters (
 );
 CREATE INDEX regie_meters_user ON regie_meters(user_id);
 
--- Compact blocks: one row per meter, series and UTC day (load curves) or
--- French calendar month (daily energies). The key starts with the meter so
--- a distributed PostgreSQL can shard on meter_id.
+-- Compact blocks: one row per meter, series and month (a UTC month for
+-- load curves, a French calendar month for daily energies), month counted
+-- from January 1970. The key starts with the meter so a distributed
+-- PostgreSQL can shard on meter_id.
 CREATE TABLE regie_readings (
 	meter_id BIGINT NOT NULL REFERENCES regie_meters(id) ON DELETE CASCADE,
 	series INTEGER NOT NULL,
-	day INTEGER NOT NULL,
+	month INTEGER NOT NULL,
 	data BYTEA NOT NULL,
-	PRIMARY KEY (meter_id, series, day)
+	PRIMARY KEY (meter_id, series, month)
 );
 
 -- What a meter holds per series, kept up to date by imports so pages can
@@ -43,8 +44,8 @@ CREATE TABLE regie_readings (
 CREATE TABLE regie_series (
 	meter_id BIGINT NOT NULL REFERENCES regie_meters(id) ON DELETE CASCADE,
 	series INTEGER NOT NULL,
-	first_day INTEGER NOT NULL,
-	last_day INTEGER NOT NULL,
+	first_month INTEGER NOT NULL,
+	last_month INTEGER NOT NULL,
 	data_from BIGINT NOT NULL,
 	data_to BIGINT NOT NULL,
 	blocks INTEGER NOT NULL,
