@@ -111,7 +111,7 @@ type dashboardView struct {
 	Territory    *territory.Territory
 	KindLabel    i18n.Text
 	Parents      []territory.Territory
-	Query        string
+	Query        template.URL // already encoded query parameters
 	ListURL      string
 	Charts       map[string]template.HTML
 	ChartAreas   template.HTML
@@ -143,7 +143,7 @@ func (h *Handlers) dashboard(w http.ResponseWriter, r *http.Request) error {
 		v.Error, status = e.Details[0].Message.In(l), http.StatusUnprocessableEntity
 		scope, query = nil, ""
 	}
-	v.Territory, v.Query = scope, query
+	v.Territory, v.Query = scope, template.URL(query)
 	v.TerritoryIn = q.Get("territoire")
 	for _, rc := range RegionCodes {
 		if t, ok := h.svc.terr.Get(territory.Region, rc); ok {
@@ -273,7 +273,7 @@ type sectionView struct {
 	*web.Page
 	Stats   Stats
 	Terr    territory.Territory
-	Query   string
+	Query   template.URL
 	ListURL string
 	Chart   template.HTML
 	Items   []Community
@@ -294,7 +294,7 @@ func (h *Handlers) TerritorySection(r *http.Request, t territory.Territory) (*si
 		return nil, err
 	}
 	q := "territoire=" + url.QueryEscape(string(t.Kind)+":"+t.Code)
-	v := sectionView{Page: &web.Page{Lang: l}, Stats: st, Terr: t, Query: q, ListURL: "/communautes?" + q, Items: items, More: total - len(items)}
+	v := sectionView{Page: &web.Page{Lang: l}, Stats: st, Terr: t, Query: template.URL(q), ListURL: "/communautes?" + q, Items: items, More: total - len(items)}
 	if st.Projects > 0 {
 		v.Chart = charts(st, l, q)["technologies"].HTML()
 	}

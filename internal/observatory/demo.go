@@ -332,7 +332,7 @@ func (s *Service) SeedDemo(ctx context.Context) error {
 				}
 			}
 		}
-		return nil
+		return bump(ctx, tx)
 	})
 }
 

@@ -3,6 +3,7 @@ package observatory
 import (
 	"bufio"
 	"context"
+	"database/sql"
 	"encoding/csv"
 	"encoding/json"
 	"io"
@@ -40,18 +41,26 @@ type projectAgg struct {
 
 // projectAggregates sums projects per community.
 func (s *Service) projectAggregates(ctx context.Context) (map[int64]projectAgg, error) {
-	rows, err := s.db.R.QueryContext(ctx, `SELECT community_id, count(*), SUM(CASE WHEN status = 'operation' THEN 1 ELSE 0 END),
-		SUM(CASE WHEN status = 'operation' THEN COALESCE(capacity_kw, 0) ELSE 0 END) FROM obs_projects GROUP BY community_id`)
+	// One narrow scan summed in Go: cheaper on SQLite than GROUP BY,
+	// which sorts the table.
+	rows, err := s.db.R.QueryContext(ctx, `SELECT community_id, status, capacity_kw FROM obs_projects`)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
 	out := map[int64]projectAgg{}
+	var id int64
+	var status sql.RawBytes
+	var kw sql.NullFloat64
 	for rows.Next() {
-		var id int64
-		var a projectAgg
-		if err := rows.Scan(&id, &a.n, &a.operating, &a.kw); err != nil {
+		if err := rows.Scan(&id, &status, &kw); err != nil {
 			return nil, err
+		}
+		a := out[id]
+		a.n++
+		if string(status) == "operation" {
+			a.operating++
+			a.kw += kw.Float64
 		}
 		out[id] = a
 	}
@@ -237,44 +246,61 @@ func round5(v float64) float64 { return math.Round(v*1e5) / 1e5 }
 // Point per community at its commune's point. A community whose point lies
 // outside France's boxes (territory.InFrance) gets a null geometry.
 func (s *Service) WriteGeoJSON(ctx context.Context, w io.Writer, f Filter, baseURL string) error {
-	bw := bufio.NewWriterSize(w, 64<<10)
-	if _, err := bw.WriteString(`{"type":"FeatureCollection","features":[`); err != nil {
+	aggs, err := s.projectAggregates(ctx)
+	if err != nil {
 		return err
 	}
+	where, args := f.where()
+	rows, err := s.db.R.QueryContext(ctx, `SELECT c.id, c.slug, c.name, c.legal_form, c.eu_status, c.stage, c.commune, c.epci, c.departement, c.region,
+		c.lat, c.lon, c.founding_year, c.members_citizens + c.members_local_authorities + c.members_businesses + c.members_associations, c.label, c.example
+		FROM obs_communities c`+where+` ORDER BY c.sort_name, c.id`, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	bw := bufio.NewWriterSize(w, 64<<10)
+	bw.WriteString(`{"type":"FeatureCollection","features":[`)
 	first := true
-	err := s.eachCommunity(ctx, f, false, func(c *Community, agg projectAgg) error {
+	var id int64
+	var lat, lon float64
+	var buf []byte
+	for rows.Next() {
+		var p geoProps
+		if err := rows.Scan(&id, &p.Slug, &p.Name, &p.LegalForm, &p.EUStatus, &p.Stage, &p.Commune, &p.EPCI, &p.Departement, &p.Region,
+			&lat, &lon, &p.Founded, &p.Members, &p.Label, &p.Example); err != nil {
+			return err
+		}
+		agg := aggs[id]
+		p.URL, p.Projects, p.InstalledKW, p.Location = baseURL+"/communautes/"+p.Slug, agg.n, agg.kw, "none"
+		if t, ok := s.terr.Get(territory.Commune, p.Commune); ok {
+			p.CommuneName, p.Location = t.Name, string(t.PointSource)
+		}
 		if !first {
 			bw.WriteByte(',')
 		}
 		first = false
-		props := geoProps{Slug: c.Slug, Name: c.Name, URL: baseURL + "/communautes/" + c.Slug, LegalForm: c.LegalForm, EUStatus: c.EUStatus, Stage: c.Stage,
-			Commune: c.Place.Commune, CommuneName: c.Place.CommuneName, EPCI: c.Place.EPCI, Departement: c.Place.Departement, Region: c.Place.Region,
-			Founded: c.FoundingYear, Members: c.Members.Total(), Projects: agg.n, InstalledKW: agg.kw, Label: c.Label, Example: c.Example, Location: "none"}
-		if t, ok := s.terr.Get(territory.Commune, c.Place.Commune); ok {
-			props.Location = string(t.PointSource)
-		}
-		pb, err := json.Marshal(props)
+		pb, err := json.Marshal(p)
 		if err != nil {
 			return err
 		}
+		sb, _ := json.Marshal(p.Slug)
 		bw.WriteString(`{"type":"Feature","id":`)
-		sb, _ := json.Marshal(c.Slug)
 		bw.Write(sb)
-		if territory.InFrance(c.Place.Lat, c.Place.Lon) {
-			bw.WriteString(`,"geometry":{"type":"Point","coordinates":[`)
-			bw.WriteString(strconv.FormatFloat(round5(c.Place.Lon), 'f', -1, 64))
-			bw.WriteByte(',')
-			bw.WriteString(strconv.FormatFloat(round5(c.Place.Lat), 'f', -1, 64))
-			bw.WriteString(`]}`)
+		if territory.InFrance(lat, lon) {
+			buf = append(buf[:0], `,"geometry":{"type":"Point","coordinates":[`...)
+			buf = strconv.AppendFloat(buf, round5(lon), 'f', -1, 64)
+			buf = append(buf, ',')
+			buf = strconv.AppendFloat(buf, round5(lat), 'f', -1, 64)
+			buf = append(buf, "]}"...)
+			bw.Write(buf)
 		} else {
 			bw.WriteString(`,"geometry":null`)
 		}
 		bw.WriteString(`,"properties":`)
 		bw.Write(pb)
-		_, err = bw.WriteString(`}`)
-		return err
-	})
-	if err != nil {
+		bw.WriteByte('}')
+	}
+	if err := rows.Err(); err != nil {
 		return err
 	}
 	if _, err := bw.WriteString("]}\n"); err != nil {

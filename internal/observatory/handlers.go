@@ -232,7 +232,7 @@ type listView struct {
 	Total         int
 	Pager         pagerView
 	Options       filterOptions
-	Query         string
+	Query         template.URL // already encoded query parameters
 	Map           template.HTML
 	MapPoints     int
 	MapOverseas   int
@@ -345,11 +345,12 @@ func (h *Handlers) list(w http.ResponseWriter, r *http.Request) error {
 	}
 	v.Items, v.Total = items, total
 	fv := f.Values()
-	v.Query = fv.Encode()
+	query := fv.Encode()
+	v.Query = template.URL(query)
 	v.Pager = pager(r, "/communautes", fv, f.Page, f.Limit, total)
 	v.GeoJSONURL = "/communities.geojson"
-	if v.Query != "" {
-		v.GeoJSONURL += "?" + v.Query
+	if query != "" {
+		v.GeoJSONURL += "?" + query
 	}
 	if err := h.listMap(r, &v); err != nil {
 		return err
@@ -366,9 +367,9 @@ func (h *Handlers) list(w http.ResponseWriter, r *http.Request) error {
 			"Directory of energy communities: search, filters by territory, legal form, status, stage, technology and activity, map.").In(l),
 		Styles:  []string{"css/observatory.css"},
 		Scripts: []string{"js/observatory-map.js"},
-		Alternates: []web.Alternate{{Type: "text/csv", Href: "/communities.csv?" + v.Query, Title: "CSV"},
+		Alternates: []web.Alternate{{Type: "text/csv", Href: "/communities.csv?" + query, Title: "CSV"},
 			{Type: "application/geo+json", Href: v.GeoJSONURL, Title: "GeoJSON"},
-			{Type: "application/json", Href: "/api/v1/communities?" + v.Query, Title: "JSON"}},
+			{Type: "application/json", Href: "/api/v1/communities?" + query, Title: "JSON"}},
 		Crumbs: []web.Crumb{{Href: "/observatoire", Label: i18n.T("Observatoire", "Observatory").In(l)}, {Label: i18n.T("Communautés", "Communities").In(l)}}}
 	if assetExists("vendor/leaflet/leaflet.js") {
 		p.Scripts = []string{"vendor/leaflet/leaflet.js", "js/observatory-map.js"}

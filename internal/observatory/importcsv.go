@@ -400,7 +400,7 @@ func (s *Service) Import(ctx context.Context, id *web.Identity, r io.Reader, dry
 				}
 			}
 		}
-		return nil
+		return bump(ctx, tx)
 	})
 	if err != nil {
 		return ImportReport{}, err

@@ -95,8 +95,10 @@ func (s *Service) AddProject(ctx context.Context, id *web.Identity, slug string,
 		if err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE obs_communities SET updated_at = $1 WHERE id = $2`, now, cid)
-		return err
+		if _, err = tx.ExecContext(ctx, `UPDATE obs_communities SET updated_at = $1 WHERE id = $2`, now, cid); err != nil {
+			return err
+		}
+		return bump(ctx, tx)
 	})
 	if err != nil {
 		return Project{}, err
@@ -143,8 +145,10 @@ func (s *Service) UpdateProject(ctx context.Context, id *web.Identity, slug stri
 		if err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE obs_communities SET updated_at = $1 WHERE id = $2`, now, cid)
-		return err
+		if _, err = tx.ExecContext(ctx, `UPDATE obs_communities SET updated_at = $1 WHERE id = $2`, now, cid); err != nil {
+			return err
+		}
+		return bump(ctx, tx)
 	})
 	if err != nil {
 		return Project{}, err
@@ -165,5 +169,5 @@ func (s *Service) DeleteProject(ctx context.Context, id *web.Identity, slug stri
 	if n, _ := res.RowsAffected(); n == 0 {
 		return errs.New(errs.NotFound, "Aucun projet avec ce numéro pour cette communauté.", "No project with this number for this community.")
 	}
-	return nil
+	return bump(ctx, s.db.W)
 }

@@ -60,6 +60,15 @@ type Service struct {
 	mu        sync.RWMutex
 	users     Users
 	resources Resources
+
+	statsMu    sync.Mutex
+	statsCache map[string]statsEntry
+}
+
+// statsEntry is a computed set of statistics and the generation it reflects.
+type statsEntry struct {
+	gen int64
+	st  Stats
 }
 
 // New returns the service.
@@ -94,6 +103,20 @@ func (s *Service) resolver() Resources {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	return s.resources
+}
+
+// bump marks a change of communities or projects: cached statistics of
+// an older generation are recomputed.
+func bump(ctx context.Context, q db.Queryer) error {
+	_, err := q.ExecContext(ctx, `UPDATE obs_meta SET value = value + 1 WHERE name = 'generation'`)
+	return err
+}
+
+// generation reads the change counter.
+func (s *Service) generation(ctx context.Context) (int64, error) {
+	var g int64
+	err := s.db.R.QueryRowContext(ctx, `SELECT value FROM obs_meta WHERE name = 'generation'`).Scan(&g)
+	return g, err
 }
 
 // Territories returns the referential the service places communities with.
@@ -284,9 +307,11 @@ func (s *Service) Create(ctx context.Context, id *web.Identity, in CommunityInpu
 			return err
 		}
 		if id != nil && id.UserID != 0 && !id.IsModerator() {
-			_, err = tx.ExecContext(ctx, `INSERT INTO obs_managers (community_id, user_id, added_at) VALUES ($1, $2, $3)`, c.ID, id.UserID, now)
+			if _, err = tx.ExecContext(ctx, `INSERT INTO obs_managers (community_id, user_id, added_at) VALUES ($1, $2, $3)`, c.ID, id.UserID, now); err != nil {
+				return err
+			}
 		}
-		return err
+		return bump(ctx, tx)
 	})
 	if err != nil {
 		return Community{}, err
@@ -400,7 +425,10 @@ func (s *Service) Update(ctx context.Context, id *web.Identity, slug string, in 
 		if err := updateCommunity(ctx, tx, c); err != nil {
 			return err
 		}
-		return writeActivities(ctx, tx, c.ID, c.Activities)
+		if err := writeActivities(ctx, tx, c.ID, c.Activities); err != nil {
+			return err
+		}
+		return bump(ctx, tx)
 	})
 	return c, err
 }
@@ -418,7 +446,7 @@ func (s *Service) Delete(ctx context.Context, id *web.Identity, slug string) err
 	if n, _ := res.RowsAffected(); n == 0 {
 		return errNotFound(slug)
 	}
-	return nil
+	return bump(ctx, s.db.W)
 }
 
 // editable loads a community's id for a write, checking the rights.
@@ -465,9 +493,11 @@ func (s *Service) SetStage(ctx context.Context, id *web.Identity, slug, stage, n
 		if _, err := tx.ExecContext(ctx, `UPDATE obs_communities SET stage = $1, stage_since = $2, updated_at = $2 WHERE id = $3`, code, now, cid); err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO obs_stage_changes (community_id, stage, changed_at, changed_by, author_name, note) VALUES ($1, $2, $3, $4, $5, $6)`,
-			cid, code, now, actorID(id), actorName(id), note)
-		return err
+		if _, err := tx.ExecContext(ctx, `INSERT INTO obs_stage_changes (community_id, stage, changed_at, changed_by, author_name, note) VALUES ($1, $2, $3, $4, $5, $6)`,
+			cid, code, now, actorID(id), actorName(id), note); err != nil {
+			return err
+		}
+		return bump(ctx, tx)
 	})
 }
 

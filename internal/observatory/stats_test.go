@@ -264,3 +264,54 @@ func TestGeoJSONIsValidAndInsideFrance(t *testing.T) {
 		}
 	})
 }
+
+// Cached statistics follow every change, including changes made by
+// another process on the same store.
+func TestStatsCacheFollowsChanges(t *testing.T) {
+	each(t, func(t *testing.T, f *fixture) {
+		ctx := context.Background()
+		other := New(f.d, f.svc.terr, nil) // a second process on the same store
+		before, err := f.svc.Stats(ctx, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := other.Create(ctx, f.admin, validInput("Ailleurs", "29039"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		kw := 10.0
+		steps := []func() error{
+			func() error { return nil },
+			func() error {
+				_, err := other.AddProject(ctx, f.admin, c.Slug, ProjectInput{Name: "P", Technology: "hydro", Status: "operation", CapacityKW: &kw})
+				return err
+			},
+			func() error { return other.SetStage(ctx, f.admin, c.Slug, "spreading", "") },
+		}
+		for i, step := range steps {
+			if err := step(); err != nil {
+				t.Fatal(err)
+			}
+			got, err := f.svc.Stats(ctx, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			fresh, err := f.svc.ComputeStats(ctx, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Communities != fresh.Communities || got.Projects != fresh.Projects || got.InstalledKW != fresh.InstalledKW || got.Stages[4] != fresh.Stages[4] {
+				t.Fatalf("step %d: cached %+v, fresh %+v", i, got, fresh)
+			}
+		}
+		if after, _ := f.svc.Stats(ctx, nil); after.Communities != before.Communities+1 || after.Stages[4].Communities != before.Stages[4].Communities+1 {
+			t.Fatalf("before %d, after %d", before.Communities, after.Communities)
+		}
+		// A caller changing its copy does not change the cache.
+		a, _ := f.svc.Stats(ctx, nil)
+		a.Regions[0].Communities = -1
+		if b, _ := f.svc.Stats(ctx, nil); b.Regions[0].Communities == -1 {
+			t.Fatal("the cache shares its slices")
+		}
+	})
+}
