@@ -1,6 +1,7 @@
 package block
 
 import (
+	"bytes"
 	"database/sql"
 	"fmt"
 	"math"
@@ -11,6 +12,8 @@ import (
 	"time"
 
 	_ "modernc.org/sqlite"
+
+	"github.com/fabrique-des-energies/fabrique/internal/regie/meterfile"
 )
 
 // householdWh draws energies per interval (Wh) shaped like a household: base
@@ -365,4 +368,82 @@ func BenchmarkDecodeMonthYear(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(values)), "ns/point")
 	b.ReportMetric(float64(size)/float64(len(values)), "bytes/point")
+}
+
+// BenchmarkImportPipeline runs the whole import of meter-year files at 30
+// minutes: parse (customer export), split into month chunks, encode and insert
+// into SQLite (month blocks, rowid table). Files are generated beforehand; the
+// import of all of them is timed. Reported: seconds for all meters, points/s
+// and file MB/s.
+func BenchmarkImportPipeline(b *testing.B) {
+	meters := benchMeters()
+	files := make([][]byte, meters)
+	size := 0
+	for m := range files {
+		wh := householdWh(uint64(m+1), benchYear, 30*time.Minute, 366*48)
+		watts := make([]int64, len(wh))
+		for i, v := range wh {
+			watts[i] = 2 * v
+		}
+		var buf bytes.Buffer
+		prm := fmt.Sprintf("3000%010d", m)
+		if err := meterfile.WriteCustomerExport(&buf, prm, benchYear, 30*time.Minute, watts); err != nil {
+			b.Fatal(err)
+		}
+		files[m] = buf.Bytes()
+		size += buf.Len()
+	}
+	for b.Loop() {
+		b.StopTimer()
+		path := filepath.Join(b.TempDir(), "import.db")
+		db := openBench(b, path)
+		if _, err := db.Exec(`CREATE TABLE curve (meter INTEGER NOT NULL, month INTEGER NOT NULL, data BLOB NOT NULL, PRIMARY KEY (meter, month))`); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		start := time.Now()
+		points := 0
+		tx, _ := db.Begin()
+		ins, err := tx.Prepare(`INSERT INTO curve (meter, month, data) VALUES ($1, $2, $3)`)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for m, f := range files {
+			c, err := meterfile.ParseBytes(f, meterfile.Options{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			chunks, err := Split(c)
+			if err != nil {
+				b.Fatal(err)
+			}
+			for _, ch := range chunks {
+				data, err := ch.Encode()
+				if err != nil {
+					b.Fatal(err)
+				}
+				if _, err := ins.Exec(m, MonthIndex(ch.Month), data); err != nil {
+					b.Fatal(err)
+				}
+			}
+			points += c.Stats.Points
+			if m%100 == 99 {
+				if err := tx.Commit(); err != nil {
+					b.Fatal(err)
+				}
+				tx, _ = db.Begin()
+				ins, _ = tx.Prepare(`INSERT INTO curve (meter, month, data) VALUES ($1, $2, $3)`)
+			}
+		}
+		if err := tx.Commit(); err != nil {
+			b.Fatal(err)
+		}
+		el := time.Since(start)
+		b.StopTimer()
+		db.Close()
+		b.ReportMetric(el.Seconds(), "s/import")
+		b.ReportMetric(float64(points)/el.Seconds(), "points/s")
+		b.ReportMetric(float64(size)/1e6/el.Seconds(), "file-MB/s")
+		b.StartTimer()
+	}
 }

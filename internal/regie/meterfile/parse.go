@@ -18,7 +18,8 @@ type Options struct {
 	// PRM is refused. A file naming none gets this one.
 	PRM string
 	// Flow keeps only the rows of one flow when a file mixes consumption and
-	// production (SGE files may). Empty: such a file is refused.
+	// production (SGE files may). Empty: such a file is refused. Files with a
+	// single flow are not filtered: check Curve.Flow.
 	Flow Flow
 	// AllowNegative accepts negative values (net metering); refused by default.
 	AllowNegative bool
@@ -102,7 +103,7 @@ func ParseBytes(data []byte, opts Options) (*Curve, error) {
 	if p.maxSlots <= 0 {
 		p.maxSlots = DefaultMaxSlots
 	}
-	p.recs = make([]rec, 0, len(text)/28+1)
+	p.recs = make([]rec, 0, countLines(text[lr.pos:])) // one row per line at most
 	if perr := p.run(); perr != nil {
 		return nil, perr
 	}
@@ -128,25 +129,24 @@ type parser struct {
 	recs     []rec
 	maxSlots int
 
-	prm, prmCol string
-	prmLine     int
-	flow        Flow
-	flowLine    int
-	defUnit     unit
-	unitLine    int
-	headerStep  int64
-	endStamped  bool
-	daily       bool
-	stats       Stats
-	curve       *Curve
-	fields      [][]byte
-	lastPRM     []byte
-	lastUnitB   []byte
-	lastUnit    unit
-	lastFlowB   []byte
-	lastFlow    Flow
-	lastStepB   []byte
-	lastStep    int64
+	prm        string
+	prmLine    int
+	flow       Flow
+	flowLine   int
+	defUnit    unit
+	headerStep int64
+	endStamped bool
+	daily      bool
+	stats      Stats
+	curve      *Curve
+	fields     [][]byte
+	lastPRM    []byte
+	lastUnitB  []byte
+	lastUnit   unit
+	lastFlowB  []byte
+	lastFlow   Flow
+	lastStepB  []byte
+	lastStep   int64
 }
 
 func (p *parser) run() *ParseError {
@@ -229,7 +229,7 @@ func (p *parser) readMeta() *ParseError {
 		if !ok {
 			return unitErr(line, "Unite", []byte(v))
 		}
-		p.defUnit, p.unitLine = u, line
+		p.defUnit = u
 	}
 	if v := m["pas en minutes"]; v != "" {
 		n, err := strconv.Atoi(v)
@@ -281,7 +281,7 @@ func (p *parser) setPRM(v []byte, line int, col string) *ParseError {
 			fmt.Sprintf("le fichier concerne le PRM %s, pas le compteur %s", s, p.opts.PRM),
 			fmt.Sprintf("the file concerns PRM %s, not meter %s", s, p.opts.PRM))
 	}
-	p.prm, p.prmLine, p.prmCol = s, line, col
+	p.prm, p.prmLine = s, line
 	return nil
 }
 
