@@ -225,3 +225,27 @@ func TestErrorsInJSONOnAPI(t *testing.T) {
 		t.Fatalf("a bad token must be refused, not treated as anonymous: %d", st)
 	}
 }
+
+// Too many wrong passwords: the login page answers 429 with a clear message.
+func TestLoginRateLimitOverHTTP(t *testing.T) {
+	a := apptest.Start(t)
+	email := a.NewUser(web.RoleMember)
+	c := a.Anonymous()
+	var last *http.Response
+	for i := 0; i < 6; i++ {
+		last = c.PostForm("/connexion", url.Values{"email": {email}, "password": {"mauvais mot de passe"}})
+		if i < 5 {
+			apptest.Body(t, last)
+		}
+	}
+	body := apptest.Body(t, last)
+	if last.StatusCode != http.StatusTooManyRequests || !strings.Contains(body, "Trop de tentatives de connexion pour ce compte") || last.Header.Get("Retry-After") == "" {
+		t.Fatalf("6th attempt: %d %q", last.StatusCode, last.Header.Get("Retry-After"))
+	}
+	// Even the right password waits for the window to pass.
+	resp := c.PostForm("/connexion", url.Values{"email": {email}, "password": {apptest.Password}})
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusTooManyRequests {
+		t.Fatalf("right password during the lock: %d", resp.StatusCode)
+	}
+}
