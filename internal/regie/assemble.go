@@ -108,15 +108,16 @@ func (g *grid) addCurve(c *block.Chunk, a *acc) bool {
 		end := g.start + int64(g.n)*g.fixed
 		if g.fixed == s {
 			// The common case: the stored step is the step asked for.
-			for i := i0; i < len(c.Values); i++ {
-				t := t0 + int64(i)*s
-				if t >= end {
-					break
-				}
+			k := int((t0 + int64(i0)*s - g.start) / s)
+			if k >= g.n {
+				return true
+			}
+			last := min(len(c.Values), i0+g.n-k)
+			sum, cov := a.sum[k:], a.cov[k:]
+			for i := i0; i < last; i++ {
 				if c.Present[i] {
-					k := (t - g.start) / s
-					a.sum[k] += c.Values[i]
-					a.cov[k] += s
+					sum[i-i0] += c.Values[i]
+					cov[i-i0] += s
 				}
 			}
 			return true

@@ -568,7 +568,7 @@ func (s *Service) ensureSubject(ctx context.Context, userID int64) (string, erro
 // Intervals not wholly inside [validFrom, validTo) (when set) are gaps.
 func shapeCurve(step Step, from, to time.Time, curve, daily []storedBlock, validFrom, validTo time.Time) (Curve, error) {
 	g := newGrid(step, from, to)
-	a, coarse, err := meterOnGrid(&g, curve, daily)
+	a, coarse, err := meterOnGrid(&g, curve, daily, &decoder{}, nil)
 	if err != nil {
 		return Curve{}, err
 	}
@@ -591,45 +591,71 @@ func shapeCurve(step Step, from, to time.Time, curve, daily []storedBlock, valid
 	return c, nil
 }
 
-// meterOnGrid lays one meter's blocks on a grid. coarse names a stored step
-// that could not be used because it is coarser than the grid's.
-func meterOnGrid(g *grid, curve, daily []storedBlock) (*acc, Step, error) {
-	var a *acc
+// meterOnGrid lays one meter's blocks on a grid, in a (reset first; nil
+// allocates). coarse names a stored step that could not be used because it
+// is coarser than the grid's.
+func meterOnGrid(g *grid, curve, daily []storedBlock, dec *decoder, a *acc) (*acc, Step, error) {
 	var coarse Step
 	if g.step == StepP1M {
 		dg := newGrid(StepP1D, g.at(0), g.at(g.n))
 		da := newAcc(dg.n)
-		if err := layBlocks(&dg, da, curve, daily, &coarse); err != nil {
+		if err := layBlocks(&dg, da, curve, daily, dec, &coarse); err != nil {
 			return nil, "", err
 		}
-		a = foldMonths(&dg, da, g)
-	} else {
+		return foldMonths(&dg, da, g), coarse, nil
+	}
+	if a == nil {
 		a = newAcc(g.n)
-		if err := layBlocks(g, a, curve, daily, &coarse); err != nil {
-			return nil, "", err
-		}
+	} else {
+		a.reset()
+	}
+	if err := layBlocks(g, a, curve, daily, dec, &coarse); err != nil {
+		return nil, "", err
 	}
 	return a, coarse, nil
 }
 
-func layBlocks(g *grid, a *acc, curve, daily []storedBlock, coarse *Step) error {
+func layBlocks(g *grid, a *acc, curve, daily []storedBlock, dec *decoder, coarse *Step) error {
 	for _, b := range curve {
-		c, err := block.DecodeChunk(block.FromMonthIndex(b.month), b.data)
+		c, err := dec.chunk(b)
 		if err != nil {
-			return fmt.Errorf("meter %d block %d: %w", b.meter, b.month, err)
+			return err
 		}
 		if !g.addCurve(&c, a) {
 			*coarse = StepOf(c.Step)
 		}
 	}
 	for _, b := range daily {
-		c, err := block.DecodeChunk(block.FromMonthIndex(b.month), b.data)
+		c, err := dec.chunk(b)
 		if err != nil {
-			return fmt.Errorf("meter %d block %d: %w", b.meter, b.month, err)
+			return err
 		}
 		g.addDaily(&c, a)
 	}
 	return nil
+}
+
+// decoder unpacks blocks into buffers it reuses: a chunk it returns is
+// valid until the next call.
+type decoder struct {
+	values  []int64
+	present []bool
+}
+
+func (d *decoder) chunk(b storedBlock) (block.Chunk, error) {
+	month := block.FromMonthIndex(b.month)
+	step, v, p, err := block.DecodeAppend(d.values[:0], d.present[:0], b.data)
+	if err == nil {
+		d.values, d.present = v, p
+		var n int
+		if n, err = block.SlotsFor(month, step); err == nil && n != len(v) {
+			err = fmt.Errorf("%w: %d intervals for the month, want %d", block.ErrCorrupt, len(v), n)
+		}
+	}
+	if err != nil {
+		return block.Chunk{}, fmt.Errorf("meter %d block %d: %w", b.meter, b.month, err)
+	}
+	return block.Chunk{Month: month, Step: step, Values: v, Present: p}, nil
 }
 
 // ---- aggregates ----
@@ -908,6 +934,8 @@ type cohortSums struct {
 	sum   []int64
 	top   []int64
 	count []int
+	dec   decoder
+	one   *acc
 }
 
 func newCohortSums(step Step, from, to time.Time) *cohortSums {
@@ -927,9 +955,12 @@ func (cs *cohortSums) addMeters(group []int64, curve, daily []storedBlock) error
 		for dj < len(daily) && daily[dj].meter == m {
 			dj++
 		}
-		a, _, err := meterOnGrid(&cs.g, curve[ci:cj], daily[di:dj])
+		a, _, err := meterOnGrid(&cs.g, curve[ci:cj], daily[di:dj], &cs.dec, cs.one)
 		if err != nil {
 			return err
+		}
+		if cs.g.step != StepP1M {
+			cs.one = a
 		}
 		for i := 0; i < cs.g.n; i++ {
 			if !cs.g.known(a, i) {
