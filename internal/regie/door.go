@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"runtime"
 	"slices"
 	"strings"
@@ -370,7 +371,7 @@ func (s *Service) door(ctx context.Context, q doorQuery) (doorAnswer, error) {
 		for _, m := range meters {
 			for _, si := range m.Series {
 				code := seriesCode(si.Flow, si.Daily)
-				blocks, err := s.readBlocks(ctx, []int64{m.ID}, code, -1<<40, 1<<40)
+				blocks, err := s.readBlocks(ctx, []int64{m.ID}, code, math.MinInt32, math.MaxInt32)
 				if err != nil {
 					return ans, err
 				}

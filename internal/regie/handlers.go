@@ -49,7 +49,7 @@ func (s *Service) Mount(srv *web.Server, samples Samples) *Handlers {
 		web.Route{Method: "GET", Pattern: "/mes-donnees/compteurs/{prm}", Access: web.SignedIn, Owner: true, Household: true, Sample: "/mes-donnees/compteurs/" + prm, Handler: h.meterPage},
 		web.Route{Method: "POST", Pattern: "/mes-donnees/compteurs/{prm}/releves", Access: web.SignedIn, Owner: true, MaxBody: MaxUpload + 1<<20, Sample: "/mes-donnees/compteurs/" + prm + "/releves", Handler: h.importForm},
 		web.Route{Method: "POST", Pattern: "/mes-donnees/compteurs/{prm}/supprimer", Access: web.SignedIn, Owner: true, Sample: "/mes-donnees/compteurs/" + prm + "/supprimer", Handler: h.deleteMeter},
-		web.Route{Method: "GET", Pattern: "/mes-donnees/consentements/{id}", Access: web.SignedIn, Owner: true, Sample: "/mes-donnees/consentements/" + consent, Handler: h.consentPage},
+		web.Route{Method: "GET", Pattern: "/mes-donnees/consentements/{id}", Access: web.SignedIn, Owner: true, Household: true, Sample: "/mes-donnees/consentements/" + consent, Handler: h.consentPage},
 		web.Route{Method: "POST", Pattern: "/mes-donnees/consentements/{id}/donner", Access: web.SignedIn, Owner: true, Sample: "/mes-donnees/consentements/" + consent + "/donner", Handler: h.decideForm(StatusGiven)},
 		web.Route{Method: "POST", Pattern: "/mes-donnees/consentements/{id}/refuser", Access: web.SignedIn, Owner: true, Sample: "/mes-donnees/consentements/" + consent + "/refuser", Handler: h.decideForm(StatusRefused)},
 		web.Route{Method: "POST", Pattern: "/mes-donnees/consentements/{id}/retirer", Access: web.SignedIn, Owner: true, Sample: "/mes-donnees/consentements/" + consent + "/retirer", Handler: h.decideForm(StatusWithdrawn)},
