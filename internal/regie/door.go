@@ -490,6 +490,10 @@ func (s *Service) planCurve(ctx context.Context, now time.Time, q *doorQuery) (*
 		if err := checkPeriod(p.from, p.to, p.step); err != nil {
 			return nil, err
 		}
+		if held != nil && held.Daily && p.step.Fixed() > 0 {
+			return nil, errs.Field("step", "Ce compteur n'a que des énergies quotidiennes : choisissez le pas « jour » ou « mois ».",
+				"This meter holds daily energies only: choose the \"day\" or \"month\" step.")
+		}
 		return p, nil
 	}
 	r, err := s.actingFor(ctx, q.reader)

@@ -197,3 +197,75 @@ func halfHourWh(w int64) int64 {
 	}
 	return q
 }
+
+// A daily-energy export is stored as such: read by day and by month, never
+// spread over finer steps (a finer step is refused, naming the stored one).
+func TestDailyEnergyImport(t *testing.T) {
+	eachStore(t, func(t *testing.T, e *env) {
+		u := e.user("foyer")
+		m := e.meter(u, "")
+		wh := make([]int64, 59) // January and February 2025
+		for i := range wh {
+			wh[i] = int64(8000 + 100*i)
+		}
+		wh[40] = meterfile.Missing
+		var b strings.Builder
+		if err := meterfile.WriteDailyEnergy(&b, m.PRM, time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC), wh); err != nil {
+			t.Fatal(err)
+		}
+		res, err := e.svc.Import(e.ctx, u.ID, m.PRM, []byte(b.String()), ImportOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Format != meterfile.FormatCustomerDaily || !res.Daily || res.Points != 58 {
+			t.Fatalf("daily import: %+v", res)
+		}
+		feb := parisMidnight(2025, 2, 1)
+		days, err := e.svc.ReadCurve(e.ctx, CurveRequest{Reader: Reader{UserID: u.ID}, PRM: m.PRM, From: jan2025, To: parisMidnight(2025, 3, 1), Step: StepP1D})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if days.Len() != 59 || days.Values[0] != 8000 || days.Present[40] || days.Values[58] != 13800 {
+			t.Fatalf("days: %d, first %d, 41st present %v, last %d", days.Len(), days.Values[0], days.Present[40], days.Values[58])
+		}
+		months, err := e.svc.ReadCurve(e.ctx, CurveRequest{Reader: Reader{UserID: u.ID}, PRM: m.PRM, From: jan2025, To: parisMidnight(2025, 3, 1), Step: StepP1M})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var want int64
+		for i := 0; i < 31; i++ {
+			want += wh[i]
+		}
+		if !months.Present[0] || months.Values[0] != want || months.Present[1] || !months.At(1).Equal(feb) {
+			t.Fatalf("months: %v %v", months.Values, months.Present)
+		}
+		_, err = e.svc.ReadCurve(e.ctx, CurveRequest{Reader: Reader{UserID: u.ID}, PRM: m.PRM, From: jan2025, To: feb, Step: StepPT30M})
+		if !errs.Is(err, errs.Invalid) {
+			t.Fatalf("half-hours from daily energy: %v", err)
+		}
+	})
+}
+
+// The secrecy settings can be made stricter, never looser than the rules.
+func TestSettingsCannotGoBelowTheRules(t *testing.T) {
+	cases := []struct {
+		st Settings
+		ok bool
+	}{
+		{DefaultSettings(), true},
+		{Settings{MinCohort: 15, Dominance: 0.7}, true},
+		{Settings{MinCohort: 9, Dominance: 0.85}, false},
+		{Settings{MinCohort: 10, Dominance: 0.9}, false},
+		{Settings{MinCohort: 10, Dominance: 0.2}, false},
+		{Settings{}, false},
+	}
+	for _, c := range cases {
+		err := c.st.Validate()
+		if (err == nil) != c.ok {
+			t.Errorf("%+v: %v", c.st, err)
+		}
+		if _, err := New(nil, nil, nil, nil, c.st); (err == nil) != c.ok {
+			t.Errorf("New with %+v: %v", c.st, err)
+		}
+	}
+}
