@@ -288,7 +288,7 @@ func (m *MonthTotals) Surplus() float64 { return m.Production - m.Allocated }
 
 // ProfileSlot is one time of day of the average day.
 type ProfileSlot struct {
-	Minute                                  int // minutes after local midnight
+	Minute                                   int // minutes after local midnight
 	ProductionKW, ConsumptionKW, AllocatedKW float64
 }
 

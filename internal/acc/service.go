@@ -198,4 +198,3 @@ func (s *Service) checkConsents(ctx context.Context, who *web.Identity, o *Opera
 	}
 	return nil
 }
-

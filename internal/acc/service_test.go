@@ -324,7 +324,7 @@ func TestUpdateKeepsReadingsOfKeptParticipants(t *testing.T) {
 		}
 		in := demoInput("default")
 		in.Participants = append(in.Participants[:2], in.Participants[3:]...) // the school leaves
-		in.Participants[2].Name = "Maison Roig-Puig"                           // renamed, same PRM
+		in.Participants[2].Name = "Maison Roig-Puig"                          // renamed, same PRM
 		o2, _, err := f.svc.Update(ctx, f.owner, o.ID, in)
 		if err != nil {
 			t.Fatal(err)

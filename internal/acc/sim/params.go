@@ -35,7 +35,7 @@ const (
 	MaxSweep     = 100
 	// DistinctPerGroup is how many different synthetic curves a group gets;
 	// further members reuse them shifted by whole weeks (see Run).
-	DistinctPerGroup = 20
+	DistinctPerGroup   = 20
 	MinKitWc, MaxKitWc = 100, 3000
 )
 

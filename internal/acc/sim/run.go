@@ -72,7 +72,7 @@ type KitResult struct {
 
 // KitMonth is one month of the kit estimate.
 type KitMonth struct {
-	Month                                  time.Time
+	Month                                 time.Time
 	Production, Consumption, SelfConsumed float64
 }
 
