@@ -421,7 +421,11 @@ func (s *Service) Analysis(ctx context.Context, who *web.Identity, id int64) (*O
 	if err != nil {
 		return nil, nil, err
 	}
-	if a, ok := s.results.get(o.ID, o.DataVersion); ok {
+	cacheable := true
+	for _, p := range o.Participants {
+		cacheable = cacheable && p.Source != SourceConsent
+	}
+	if a, ok := s.results.get(o.ID, o.DataVersion); ok && cacheable {
 		return o, a, nil
 	}
 	d, err := s.LoadDataset(ctx, who, o)
@@ -432,7 +436,7 @@ func (s *Service) Analysis(ctx context.Context, who *web.Identity, id int64) (*O
 	if err != nil {
 		return o, nil, err
 	}
-	if !a.FromConsent {
+	if cacheable {
 		s.results.put(a)
 	}
 	return o, a, nil

@@ -500,3 +500,72 @@ func (s *Service) ClearData(ctx context.Context, who *web.Identity, opID, partic
 	s.results.drop(opID)
 	return err
 }
+
+// DataLine is what is stored for one participant.
+type DataLine struct {
+	Participant
+	Months      int
+	Steps       int
+	KWh         float64
+	From, To    time.Time
+	Coefficient bool // a dynamic key's coefficients (KWh unused)
+}
+
+// DataStatus lists, per participant, the readings stored for the operation
+// (curves shared under consent are not stored here and show nothing).
+func (s *Service) DataStatus(ctx context.Context, who *web.Identity, opID int64) (*Operation, []DataLine, error) {
+	o, err := s.Get(ctx, who, opID)
+	if err != nil {
+		return nil, nil, err
+	}
+	blocks, err := s.loadBlocks(ctx, opID)
+	if err != nil {
+		return o, nil, err
+	}
+	type key struct {
+		id   int64
+		kind curveKind
+	}
+	lines := map[key]*DataLine{}
+	for _, b := range blocks {
+		k := key{b.participantID, b.kind}
+		l := lines[k]
+		if l == nil {
+			p, _ := o.Participant(b.participantID)
+			l = &DataLine{Participant: p, Coefficient: b.kind == kindCoefficient}
+			lines[k] = l
+		}
+		ch, err := block.DecodeChunk(block.FromMonthIndex(b.month), b.data)
+		if err != nil {
+			return o, nil, err
+		}
+		l.Months++
+		for i, ok := range ch.Present {
+			if !ok {
+				continue
+			}
+			l.Steps++
+			if b.kind == kindEnergy {
+				l.KWh += float64(ch.Values[i]) / 1000
+			}
+			at := ch.At(i)
+			if l.From.IsZero() || at.Before(l.From) {
+				l.From = at
+			}
+			if end := at.Add(ch.Step); end.After(l.To) {
+				l.To = end
+			}
+		}
+	}
+	var out []DataLine
+	for _, p := range o.Participants {
+		for _, k := range []curveKind{kindEnergy, kindCoefficient} {
+			if l := lines[key{p.ID, k}]; l != nil {
+				out = append(out, *l)
+			} else if k == kindEnergy {
+				out = append(out, DataLine{Participant: p})
+			}
+		}
+	}
+	return o, out, nil
+}

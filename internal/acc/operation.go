@@ -563,3 +563,6 @@ func ruleProblems(o *Operation, c Check) []errs.Detail {
 	}
 	return out
 }
+
+// KeyLabel names the key for people.
+func (o *Operation) KeyLabel() i18n.Text { return KeyLabel(o.Key) }

@@ -223,3 +223,6 @@ func MW(kw float64, lang string) string {
 	}
 	return s + " MW"
 }
+
+// MW is MW for templates.
+func (rs RuleSet) MW(kw float64, lang string) string { return MW(kw, lang) }

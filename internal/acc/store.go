@@ -10,6 +10,7 @@ import (
 	"github.com/fabrique-des-energies/fabrique/internal/energy"
 	"github.com/fabrique-des-energies/fabrique/internal/platform/db"
 	"github.com/fabrique-des-energies/fabrique/internal/platform/errs"
+	"github.com/fabrique-des-energies/fabrique/internal/platform/i18n"
 )
 
 const operationColumns = `id, name, organiser, community_slug, owner_id, step_minutes, key_kind, regime, derogation_km,
@@ -250,3 +251,6 @@ func bumpDataVersion(ctx context.Context, tx *sql.Tx, opID int64) error {
 	_, err := tx.ExecContext(ctx, `UPDATE acc_operations SET data_version = data_version + 1, updated_at = $1 WHERE id = $2`, db.Now(), opID)
 	return err
 }
+
+// KeyLabel names the key for people.
+func (o OperationSummary) KeyLabel() i18n.Text { return KeyLabel(o.Key) }
