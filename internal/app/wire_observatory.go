@@ -10,6 +10,7 @@ import (
 	"github.com/fabrique-des-energies/fabrique/internal/observatory"
 	"github.com/fabrique-des-energies/fabrique/internal/platform/db"
 	"github.com/fabrique-des-energies/fabrique/internal/platform/demo"
+	"github.com/fabrique-des-energies/fabrique/internal/platform/errs"
 )
 
 // observatoryParts holds the observatory capability's services.
@@ -31,6 +32,9 @@ func init() {
 func wireObservatory(ctx context.Context, a *App) error {
 	svc := observatory.New(a.DB, a.Terr, a.Log)
 	svc.SetUsers(observatoryUsers{a.Auth})
+	if a.Commons != nil {
+		svc.SetResources(observatoryResources{a})
+	}
 	a.Observatory = svc
 	a.ObservatoryWeb = svc.Mount(a.Web)
 	a.API.MustAdd(observatory.OpenAPI())
@@ -52,6 +56,31 @@ func (u observatoryUsers) LookupEmail(ctx context.Context, email string) (int64,
 func (u observatoryUsers) LookupID(ctx context.Context, id int64) (string, string, error) {
 	usr, err := u.auth.UserByID(ctx, id)
 	return usr.Name, usr.Email, err
+}
+
+// observatoryResources names the resources of the commons that
+// accompaniments link to, through the commons service (hidden resources
+// and unknown slugs stay plain slugs).
+type observatoryResources struct{ a *App }
+
+func (r observatoryResources) ResourceRefs(ctx context.Context, slugs []string) (map[string]observatory.ResourceRef, error) {
+	out := map[string]observatory.ResourceRef{}
+	for _, slug := range slugs {
+		if _, done := out[slug]; done {
+			continue
+		}
+		res, err := r.a.Commons.Resource(ctx, slug)
+		if errs.Is(err, errs.NotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if !res.Hidden {
+			out[slug] = observatory.ResourceRef{Slug: slug, Title: res.Title, URL: "/ressources/" + slug}
+		}
+	}
+	return out, nil
 }
 
 // runImportCommunities is `fabrique import communities FILE.csv [--dry-run]`.

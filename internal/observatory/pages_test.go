@@ -74,6 +74,11 @@ func TestDemoContent(t *testing.T) {
 			}
 		}
 	}
+	// Accompaniments link to the resources of the commons by title.
+	page := get(t, a.Anonymous(), "/communautes/"+observatory.DemoSlugs[1])
+	if !strings.Contains(page, `<a href="/ressources/guide-pour-creer-une-cooperative-citoyenne-d-energie">Guide pour créer une coopérative citoyenne d&#39;énergie</a>`) {
+		t.Error("the accompaniment does not link to the commons resource by its title")
+	}
 	camille, _ := a.Auth.UserByEmail(ctx, "camille.martin@demo.example")
 	mine, _ := a.Observatory.ManagedBy(ctx, camille.ID)
 	if len(mine) != 1 || mine[0].Slug != observatory.DemoSlugs[1] {
