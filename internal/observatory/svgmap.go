@@ -453,8 +453,17 @@ func (c *Choropleth) Render(w io.Writer, terr *territory.Referential) error {
 	id := template.HTMLEscapeString(c.ID)
 	var b strings.Builder
 	b.Grow(160 << 10)
-	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" class="obs-map-svg" viewBox="%.1f %.1f %.1f %.1f" role="img" aria-labelledby="%s-title %s-desc" font-family="system-ui, sans-serif">`,
-		vb[0], vb[1], vb[2], vb[3]+legendH*scale, id, id)
+	// A map holding links is a group of links, not a picture: an image
+	// role may not contain interactive elements.
+	role := "img"
+	for i, p := range c.Points {
+		if p.Href != "" && (c.MaxLinkedPoints == 0 || i < c.MaxLinkedPoints) {
+			role = "group"
+			break
+		}
+	}
+	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" class="obs-map-svg" viewBox="%.1f %.1f %.1f %.1f" role="%s" aria-labelledby="%s-title %s-desc" font-family="system-ui, sans-serif">`,
+		vb[0], vb[1], vb[2], vb[3]+legendH*scale, role, id, id)
 	total := 0.0
 	shown := 0
 	for _, s := range m.shapes {

@@ -63,7 +63,7 @@ func TestChoroplethSVG(t *testing.T) {
 			t.Fatalf("not well-formed: %v", err)
 		}
 	}
-	for _, want := range []string{`role="img"`, `aria-labelledby="m-title m-desc"`, `Communautés &lt;par&gt; département`, `Finistère (29) : 3`, `Corse-du-Sud (2A) : 5`, `aria-label="Concarneau &amp; co"`} {
+	for _, want := range []string{`role="group"`, `aria-labelledby="m-title m-desc"`, `Communautés &lt;par&gt; département`, `Finistère (29) : 3`, `Corse-du-Sud (2A) : 5`, `aria-label="Concarneau &amp; co"`} {
 		if !strings.Contains(s, want) {
 			t.Errorf("map lacks %s", want)
 		}
@@ -73,6 +73,15 @@ func TestChoroplethSVG(t *testing.T) {
 	}
 	if n := strings.Count(s, "<path d="); n != 96 {
 		t.Errorf("%d département paths", n)
+	}
+	// Without links the map is a picture.
+	c.Points[0].Href = ""
+	buf.Reset()
+	if err := c.Render(&buf, terr); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), `role="img"`) {
+		t.Error("a map without links has the image role")
 	}
 	// A zoom on one région changes the viewBox and greys the others.
 	c.Scope = []string{"29", "22", "35", "56"}
