@@ -31,6 +31,8 @@ type dashboardView struct {
 	Form       meterForm
 	Errors     []string
 	Formats    []formatOption
+	// Overview shows one meter's last week, with daily and monthly totals.
+	Overview *meterView
 }
 
 type formatOption struct {
@@ -86,6 +88,20 @@ func (h *Handlers) dashboardData(r *http.Request, v *dashboardView) error {
 		return err
 	}
 	v.Formats = formatOptions(lang(r))
+	// The overview: the meter named by ?compteur=, else the first with readings.
+	want := r.URL.Query().Get("compteur")
+	for _, m := range v.Meters {
+		if (want == "" && len(m.Series) > 0) || m.PRM == want {
+			mv := &meterView{}
+			if err := h.meterData(r, m.PRM, mv); err != nil {
+				return err
+			}
+			if mv.Chart != nil {
+				v.Overview = mv
+			}
+			break
+		}
+	}
 	return nil
 }
 
@@ -124,7 +140,8 @@ func (h *Handlers) renderDashboard(w http.ResponseWriter, r *http.Request, statu
 	return h.tmpl.Render(w, r, status, "dashboard", &web.Page{
 		Title:       tr(r, "Mes données", "My data"),
 		Description: tr(r, "Vos compteurs, vos relevés, vos consentements et le journal des accès à vos données.", "Your meters, readings, consents and the log of accesses to your data."),
-		Data:        v, Styles: []string{"css/regie.css"}})
+		Data:        v,
+		Scripts:     []string{"vendor/uplot/uPlot.iife.min.js", "js/regie-chart.js"}, Styles: []string{"vendor/uplot/uPlot.min.css", "css/regie.css"}})
 }
 
 func (h *Handlers) dashboard(w http.ResponseWriter, r *http.Request) error {

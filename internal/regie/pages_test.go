@@ -93,6 +93,7 @@ func TestPagesWithoutJavaScript(t *testing.T) {
 		body = get(t, hh, "/mes-donnees/compteurs/"+prm, 200)
 		mustContain(t, "meter page", body, `<svg class="regie-svg"`, `role="img"`, "<title id=\"courbe-title\">", "<caption>", `scope="col"`,
 			"Consommation par jour", "Consommation par mois", "1920 valeurs lues", `data-times="`)
+		mustContain(t, "dashboard overview", get(t, hh, "/mes-donnees", 200), "Ma consommation", `<svg class="regie-svg"`, "Consommation par mois")
 		body = get(t, hh, "/mes-donnees/compteurs/"+prm+"?du=2025-01-01&au=2025-01-31&pas=P1D", 200)
 		mustContain(t, "meter page by day", body, "pas de jour", "1 janvier 2025")
 
