@@ -35,6 +35,8 @@ func wireObservatory(ctx context.Context, a *App) error {
 	if a.Commons != nil {
 		svc.SetResources(observatoryResources{a})
 	}
+	// A deleted account's follow-up entries stay, without its name.
+	a.Auth.OnDelete(observatory.ForgetAuthor)
 	a.Observatory = svc
 	a.ObservatoryWeb = svc.Mount(a.Web)
 	a.API.MustAdd(observatory.OpenAPI())

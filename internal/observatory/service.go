@@ -837,6 +837,24 @@ func (s *Service) RemoveManager(ctx context.Context, id *web.Identity, slug stri
 	return nil
 }
 
+// DeletedAuthor replaces the name of a deleted account in the follow-up.
+const DeletedAuthor = "compte supprimé"
+
+// ForgetAuthor removes a deleted account's name from the journal entries
+// and stage changes it wrote; the entries stay. It runs inside the
+// account-deletion transaction (register it with the accounts service).
+func ForgetAuthor(ctx context.Context, tx *sql.Tx, userID int64) error {
+	for _, q := range []string{
+		`UPDATE obs_journal SET author_name = $1, author_id = NULL WHERE author_id = $2`,
+		`UPDATE obs_stage_changes SET author_name = $1, changed_by = NULL WHERE changed_by = $2`,
+	} {
+		if _, err := tx.ExecContext(ctx, q, DeletedAuthor, userID); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // ManagedBy lists the communities an account manages (public view).
 func (s *Service) ManagedBy(ctx context.Context, userID int64) ([]Community, error) {
 	rows, err := s.db.R.QueryContext(ctx, `SELECT `+communityCols(false)+` FROM obs_communities c JOIN obs_managers m ON m.community_id = c.id

@@ -301,6 +301,33 @@ func TestFollowUpRights(t *testing.T) {
 	})
 }
 
+// Deleting an account keeps its journal entries and stage changes, not its name.
+func TestDeletedAccountLeavesNoName(t *testing.T) {
+	each(t, func(t *testing.T, f *fixture) {
+		ctx := context.Background()
+		f.auth.OnDelete(ForgetAuthor)
+		m := f.user(t, "partant@test.example", web.RoleMember)
+		c, err := f.svc.Create(ctx, m, validInput("Orpheline", "29039"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.svc.AddJournal(ctx, m, c.Slug, "2025-01-01", "Une note"); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.auth.DeleteAccount(ctx, m.UserID, "correct horse battery staple", true); err != nil {
+			t.Fatal(err)
+		}
+		j, _ := f.svc.Journal(ctx, c.ID)
+		h, _ := f.svc.StageHistory(ctx, c.ID)
+		if len(j) != 1 || j[0].Author != DeletedAuthor || h[0].Author != DeletedAuthor {
+			t.Fatalf("journal %+v, history %+v", j, h)
+		}
+		if ms, _ := f.svc.Managers(ctx, c.ID); len(ms) != 0 {
+			t.Fatalf("a deleted account still manages: %+v", ms)
+		}
+	})
+}
+
 type resourceTitles map[string]string
 
 func (r resourceTitles) ResourceRefs(ctx context.Context, slugs []string) (map[string]ResourceRef, error) {
