@@ -117,6 +117,71 @@ type areaRow struct {
 	installed   float64
 }
 
+type techKey struct{ tech, status string }
+
+type techSum struct {
+	n       int
+	kw, mwh float64
+}
+
+// interner keeps one string per distinct code read as RawBytes.
+type interner map[string]string
+
+func intern(m interner, b []byte) string {
+	if v, ok := m[string(b)]; ok {
+		return v
+	}
+	v := string(b)
+	m[v] = v
+	return v
+}
+
+// projectPart is one scan of projects and what it sums.
+type projectPart struct {
+	where string
+	args  []any
+	areas map[areaKey]*areaRow
+	techs map[techKey]*techSum
+}
+
+func (s *Service) scanProjects(ctx context.Context, part *projectPart) error {
+	part.areas, part.techs = map[areaKey]*areaRow{}, map[techKey]*techSum{}
+	rows, err := s.db.R.QueryContext(ctx, `SELECT p.departement, p.epci, p.technology, p.status, p.capacity_kw, p.production_mwh FROM obs_projects p`+part.where, part.args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	in := interner{}
+	var dep, epci, tech, status sql.RawBytes
+	var kw, mwh sql.NullFloat64
+	for rows.Next() {
+		if err := rows.Scan(&dep, &epci, &tech, &status, &kw, &mwh); err != nil {
+			return err
+		}
+		k := areaKey{dep: intern(in, dep), epci: intern(in, epci)}
+		a := part.areas[k]
+		if a == nil {
+			a = &areaRow{key: k}
+			part.areas[k] = a
+		}
+		a.projects++
+		st := intern(in, status)
+		if st == "operation" {
+			a.installed += kw.Float64
+		}
+		tk := techKey{intern(in, tech), st}
+		t := part.techs[tk]
+		if t == nil {
+			t = &techSum{}
+			part.techs[tk] = t
+		}
+		t.n++
+		t.kw += kw.Float64
+		t.mwh += mwh.Float64
+	}
+	return rows.Err()
+}
+
 // maxCachedScopes bounds the statistics kept in memory.
 const maxCachedScopes = 512
 
@@ -175,31 +240,30 @@ func (s *Service) ComputeStats(ctx context.Context, scope *territory.Territory) 
 	st := Stats{Territory: Ref(scope)}
 	cw, cargs := scopeWhere(scope, "c")
 	pw, pargs := scopeWhere(scope, "p")
-	type techKey struct{ tech, status string }
 	var (
 		commAreas = map[areaKey]int{}
 		projAreas = map[areaKey]*areaRow{}
 		stages    = map[string]int{}
 		years     = map[int]int{}
 		members   Members
-		techRows  = map[techKey]*struct {
-			n       int
-			kw, mwh float64
-		}{}
+		techRows  = map[techKey]*techSum{}
 	)
-	// intern keeps one string per distinct code read from RawBytes.
-	type interner map[string]string
-	intern := func(m interner, b []byte) string {
-		if v, ok := m[string(b)]; ok {
-			return v
+	// Projects are three times as many: the national scan is split by id
+	// range into two scans that run side by side.
+	parts := []projectPart{{where: pw, args: pargs}}
+	if scope == nil {
+		var lo, hi sql.NullInt64
+		if err := s.db.R.QueryRowContext(ctx, `SELECT min(id), max(id) FROM obs_projects`).Scan(&lo, &hi); err != nil {
+			return Stats{}, err
 		}
-		v := string(b)
-		m[v] = v
-		return v
+		if lo.Valid && hi.Int64-lo.Int64 > 2000 {
+			mid := lo.Int64 + (hi.Int64-lo.Int64)/2
+			parts = []projectPart{{where: " WHERE p.id <= $1", args: []any{mid}}, {where: " WHERE p.id > $1", args: []any{mid}}}
+		}
 	}
 	var wg sync.WaitGroup
-	var cErr, pErr error
-	wg.Add(2)
+	var cErr error
+	wg.Add(1)
 	go func() {
 		defer wg.Done()
 		cErr = func() error {
@@ -228,51 +292,38 @@ func (s *Service) ComputeStats(ctx context.Context, scope *territory.Territory) 
 			return rows.Err()
 		}()
 	}()
-	go func() {
-		defer wg.Done()
-		pErr = func() error {
-			rows, err := s.db.R.QueryContext(ctx, `SELECT p.departement, p.epci, p.technology, p.status, p.capacity_kw, p.production_mwh FROM obs_projects p`+pw, pargs...)
-			if err != nil {
-				return err
-			}
-			defer rows.Close()
-			in := interner{}
-			var dep, epci, tech, status sql.RawBytes
-			var kw, mwh sql.NullFloat64
-			for rows.Next() {
-				if err := rows.Scan(&dep, &epci, &tech, &status, &kw, &mwh); err != nil {
-					return err
-				}
-				k := areaKey{dep: intern(in, dep), epci: intern(in, epci)}
-				a := projAreas[k]
-				if a == nil {
-					a = &areaRow{key: k}
-					projAreas[k] = a
-				}
-				a.projects++
-				st := intern(in, status)
-				if st == "operation" {
-					a.installed += kw.Float64
-				}
-				tk := techKey{intern(in, tech), st}
-				t := techRows[tk]
-				if t == nil {
-					t = &struct {
-						n       int
-						kw, mwh float64
-					}{}
-					techRows[tk] = t
-				}
-				t.n++
-				t.kw += kw.Float64
-				t.mwh += mwh.Float64
-			}
-			return rows.Err()
+	perr := make([]error, len(parts))
+	wg.Add(len(parts))
+	for i := range parts {
+		go func() {
+			defer wg.Done()
+			perr[i] = s.scanProjects(ctx, &parts[i])
 		}()
-	}()
+	}
 	wg.Wait()
-	if err := errors.Join(cErr, pErr); err != nil {
+	if err := errors.Join(append(perr, cErr)...); err != nil {
 		return Stats{}, err
+	}
+	for _, part := range parts {
+		for k, a := range part.areas {
+			b := projAreas[k]
+			if b == nil {
+				projAreas[k] = a
+				continue
+			}
+			b.projects += a.projects
+			b.installed += a.installed
+		}
+		for k, t := range part.techs {
+			u := techRows[k]
+			if u == nil {
+				techRows[k] = t
+				continue
+			}
+			u.n += t.n
+			u.kw += t.kw
+			u.mwh += t.mwh
+		}
 	}
 
 	// Areas: every région and département of the scope, with zeros, plus
