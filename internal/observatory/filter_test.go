@@ -179,3 +179,39 @@ func allWords(c Community, q string) bool {
 	}
 	return true
 }
+
+func FuzzParseFilter(f *testing.F) {
+	for _, s := range []string{"", "territoire=epci:246900740&sort=-members", "region=84&departement=2a&q=%C3%A9nergie", "territory=commune:&page=-1", "limit=9999999999999999999", "q=%ff%fe&activity=Production"} {
+		f.Add(s)
+	}
+	terr := territory.Default()
+	f.Fuzz(func(t *testing.T, raw string) {
+		v, err := url.ParseQuery(raw)
+		if err != nil {
+			return
+		}
+		flt, err := ParseFilter(terr, v, 20, 100)
+		if err != nil {
+			if !errs.Is(err, errs.Invalid) {
+				t.Fatalf("uncoded error %v", err)
+			}
+			return
+		}
+		if flt.Page < 1 || flt.Limit < 1 || flt.Limit > 100 {
+			t.Fatalf("paging %d/%d", flt.Page, flt.Limit)
+		}
+		// What the filter writes back reads back the same.
+		again, err := ParseFilter(terr, flt.Values(), 20, 100)
+		if err != nil {
+			t.Fatalf("round trip of %q: %v", flt.Values().Encode(), err)
+		}
+		again.Page, again.Limit = flt.Page, flt.Limit
+		if again != flt {
+			t.Fatalf("round trip: %+v != %+v", again, flt)
+		}
+		where, args := flt.where()
+		if strings.Count(where, "$") != len(args) {
+			t.Fatalf("%d placeholders for %d arguments", strings.Count(where, "$"), len(args))
+		}
+	})
+}
