@@ -374,12 +374,23 @@ func niceScale(m float64) (top, step float64) {
 	return top, step
 }
 
+// scale is niceScale, with whole steps for charts of whole numbers
+// (Decimals 0): counts are not drawn against 0.25 ticks.
+func (c *Chart) scale() (top, step float64) {
+	top, step = niceScale(c.maxValue())
+	if c.Decimals == 0 && step < 1 {
+		step = 1
+		top = math.Max(1, math.Ceil(top))
+	}
+	return top, step
+}
+
 // axes draws the value axis and its grid lines for column and line charts.
 func (c *Chart) axes(b *strings.Builder, left, top, plotW, plotH int, scaleTop, step float64) {
 	b.WriteString(`<g class="chart-axis">`)
 	dec := 0
 	if step < 1 {
-		dec = 2
+		dec = max(2, c.Decimals)
 	}
 	for v := 0.0; v <= scaleTop+step/2; v += step {
 		y := float64(top+plotH) - float64(plotH)*v/scaleTop
@@ -410,7 +421,7 @@ func (c *Chart) columns(b *strings.Builder) {
 	legendTop := h
 	h += c.legendHeight()
 	c.open(b, w, h)
-	scaleTop, step := niceScale(c.maxValue())
+	scaleTop, step := c.scale()
 	c.axes(b, left, top, plotW, plotH, scaleTop, step)
 	n := len(c.Categories)
 	if n == 0 {
@@ -450,7 +461,7 @@ func (c *Chart) line(b *strings.Builder) {
 	legendTop := h
 	h += c.legendHeight()
 	c.open(b, w, h)
-	scaleTop, step := niceScale(c.maxValue())
+	scaleTop, step := c.scale()
 	c.axes(b, left, top, plotW, plotH, scaleTop, step)
 	n := len(c.Categories)
 	if n == 0 {

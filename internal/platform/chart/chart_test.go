@@ -226,3 +226,16 @@ func BenchmarkHBar20(b *testing.B) {
 		_ = c.HTML()
 	}
 }
+
+// Counts get whole ticks: no "0.25 communities" on an axis.
+func TestWholeTicksForCounts(t *testing.T) {
+	c := &Chart{ID: "w", Title: "t", Kind: Line, Categories: []string{"2020", "2021"}, Series: []Series{{Name: "n", Values: []float64{0, 1}}}}
+	svg := string(c.SVG())
+	if strings.Contains(svg, ">0,25<") || strings.Contains(svg, ">0,5<") || !strings.Contains(svg, ">1<") {
+		t.Fatalf("ticks of a count chart: %s", svg)
+	}
+	c.Decimals = 2
+	if !strings.Contains(string(c.SVG()), ">0,25<") {
+		t.Fatal("a chart with decimals keeps fine ticks")
+	}
+}
