@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"math"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -147,11 +148,11 @@ func Parse(q url.Values, year int) (Params, error) {
 	default:
 		fail("mode", "Mode inconnu : operation ou kit.", "Unknown mode: operation or kit.")
 	}
-	if c := get("commune"); c != "" {
-		if len(c) > 5 {
+	if c := strings.ToUpper(get("commune")); c != "" {
+		if !inseeRE.MatchString(c) {
 			fail("commune", "Code commune INSEE à 5 caractères (par exemple 66150).", "5-character INSEE commune code (for example 66150).")
 		} else {
-			p.Commune = strings.ToUpper(c)
+			p.Commune = c
 		}
 	}
 	if s := get("year"); s != "" {
@@ -263,6 +264,8 @@ func Parse(q url.Values, year int) (Params, error) {
 	return p, nil
 }
 
+var inseeRE = regexp.MustCompile(`^([0-9]{5}|2[AB][0-9]{3})$`)
+
 func ff(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
 
 // Query writes the parameters back as a query: the shareable address of
@@ -293,6 +296,9 @@ func (p *Params) Query() url.Values {
 		q.Set("kwh"+n, ff(g.KWh))
 		q.Set("count"+n, strconv.Itoa(g.Count))
 		q.Set("rank"+n, strconv.Itoa(g.Rank))
+	}
+	if len(p.Groups) == 0 {
+		q.Set("count1", "0") // says "no groups", not "the default groups"
 	}
 	for _, c := range p.Consents {
 		q.Add("consent", strconv.FormatInt(c, 10))
