@@ -47,51 +47,56 @@ type series struct {
 }
 
 func chunksToSeries(blocks []storedBlock, step time.Duration, scale float64) (energy.Series, error) {
-	var out energy.Series
+	if len(blocks) == 0 {
+		return energy.Series{}, nil
+	}
+	// Blocks come sorted by month: the series spans the first to the last.
+	first := block.FromMonthIndex(blocks[0].month)
+	end := block.FromMonthIndex(blocks[len(blocks)-1].month).AddDate(0, 1, 0)
+	out := energy.Series{Start: first, Step: step, Values: make([]float64, int(end.Sub(first)/step))}
+	for i := range out.Values {
+		out.Values[i] = math.NaN()
+	}
+	var vals []int64
+	var pres []bool
 	for _, b := range blocks {
-		ch, err := block.DecodeChunk(block.FromMonthIndex(b.month), b.data)
+		month := block.FromMonthIndex(b.month)
+		st, v, p, err := block.DecodeAppend(vals[:0], pres[:0], b.data)
 		if err != nil {
 			return out, fmt.Errorf("decode block %d/%d: %w", b.participantID, b.month, err)
 		}
-		vals := make([]float64, ch.Len())
-		for i := range vals {
-			if ch.Present[i] {
-				vals[i] = float64(ch.Values[i]) / scale
-			} else {
-				vals[i] = math.NaN()
+		vals, pres = v, p
+		if st != step {
+			// A block at another step (not written by this package) goes
+			// through the general conversion.
+			f := make([]float64, len(v))
+			for i := range f {
+				f[i] = math.NaN()
+				if p[i] {
+					f[i] = float64(v[i]) / scale
+				}
 			}
-		}
-		s := energy.Series{Start: ch.Month, Step: ch.Step, Values: vals}
-		if ch.Step != step {
-			if s, _, err = toStep(s, step); err != nil {
+			s, _, err := toStep(energy.Series{Start: month, Step: st, Values: f}, step)
+			if err != nil {
 				return out, err
 			}
+			off := int(s.Start.Sub(first) / step)
+			for i, x := range s.Values {
+				if k := off + i; k >= 0 && k < len(out.Values) && !math.IsNaN(x) {
+					out.Values[k] = x
+				}
+			}
+			continue
 		}
-		out = appendSeries(out, s)
+		off := int(month.Sub(first) / step)
+		dst := out.Values[off : off+len(v)]
+		for i, x := range v {
+			if p[i] {
+				dst[i] = float64(x) / scale
+			}
+		}
 	}
 	return out, nil
-}
-
-// appendSeries joins consecutive series on one step, filling any hole with gaps.
-func appendSeries(a, b energy.Series) energy.Series {
-	if a.Len() == 0 && a.Start.IsZero() {
-		return b
-	}
-	if b.Len() == 0 {
-		return a
-	}
-	hole := int(b.Start.Sub(a.End()) / a.Step)
-	for range max(hole, 0) {
-		a.Values = append(a.Values, math.NaN())
-	}
-	skip := 0
-	if hole < 0 {
-		skip = -hole
-	}
-	if skip < len(b.Values) {
-		a.Values = append(a.Values, b.Values[skip:]...)
-	}
-	return a
 }
 
 func bounds(s energy.Series) (series, bool) {
@@ -356,9 +361,21 @@ func Analyse(o *Operation, d *Dataset) (*Analysis, error) {
 	if err != nil {
 		return nil, err
 	}
-	whole, err := energy.Summarize(d.Prod, d.Cons, alloc)
-	if err != nil {
-		return nil, err
+	// The whole period is the sum of its months (one pass over the steps, not two).
+	whole := energy.NewTotals(len(d.Producers), n)
+	for _, pt := range months {
+		whole.Steps += pt.Steps
+		whole.Production += pt.Production
+		whole.Consumption += pt.Consumption
+		whole.Allocated += pt.Allocated
+		for i, c := range pt.Consumers {
+			whole.Consumers[i].Consumption += c.Consumption
+			whole.Consumers[i].Allocated += c.Allocated
+		}
+		for j, p := range pt.Producers {
+			whole.Producers[j].Production += p.Production
+			whole.Producers[j].SelfConsumed += p.SelfConsumed
+		}
 	}
 	missing := func(present [][]bool, from, to int) []int {
 		out := make([]int, len(present))

@@ -343,3 +343,5 @@ func TestUpdateKeepsReadingsOfKeptParticipants(t *testing.T) {
 		}
 	})
 }
+
+func authFor(d *db.DB) *auth.Service { return auth.New(d, nil) }

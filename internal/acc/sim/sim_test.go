@@ -264,3 +264,5 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func keyOf(s string) (energy.KeyKind, error) { return energy.ParseKeyKind(s) }
