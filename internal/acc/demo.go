@@ -63,6 +63,7 @@ func (s *Service) SeedDemo(ctx context.Context, people DemoPeople) error {
 	in := Input{Name: "Soleil du Haut-Vallespir (exemple)", Organiser: "Haut-Vallespir Énergies (exemple)", Community: "haut-vallespir-energies-exemple",
 		StepMinutes: 15, Key: "default", Regime: string(Regime2km), StartDate: fmt.Sprintf("%d-01-01", year)}
 	pLat, pLon := offset(lat, lon, 0.15, -0.25)
+	pLat, pLon = math.Round(pLat*1e5)/1e5, math.Round(pLon*1e5)/1e5
 	in.Participants = append(in.Participants,
 		ParticipantInput{Role: "producer", Name: "Toiture de l'école (exemple)", PRM: "30001000000001", Lat: fmtNum(pLat), Lon: fmtNum(pLon), KWc: "36"},
 		ParticipantInput{Role: "producer", Name: "Ombrière du parking du Foiral (exemple)", PRM: "30001000000002", Commune: "66150", KWc: "60"})

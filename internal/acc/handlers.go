@@ -177,6 +177,15 @@ func shortMonth(lang string, t time.Time) string {
 	return fmt.Sprintf("%s %d", months[t.Month()-1], t.Year())
 }
 
+// chartMonth labels a month on a chart axis: "janv." or, when the data
+// spans several years, "01/25".
+func chartMonth(lang string, t time.Time, years bool) string {
+	if years {
+		return t.Format("01/06")
+	}
+	return strings.TrimSuffix(shortMonth(lang, t), fmt.Sprintf(" %d", t.Year()))
+}
+
 // attachment names a download.
 func attachment(w http.ResponseWriter, name, ctype string) {
 	w.Header().Set("Content-Type", ctype)

@@ -348,7 +348,7 @@ func (h *Handlers) dashboard(w http.ResponseWriter, r *http.Request) error {
 				row.Missing += x
 			}
 			v.Months = append(v.Months, row)
-			cats = append(cats, shortMonth(lg, m.Month))
+			cats = append(cats, chartMonth(lg, m.Month, a.Months[0].Month.Year() != a.Months[len(a.Months)-1].Month.Year()))
 			prod = append(prod, m.Production)
 			cons = append(cons, m.Consumption)
 			alloc = append(alloc, m.Allocated)
@@ -501,6 +501,8 @@ type statementView struct {
 	Months     []monthRow
 	PrevMonth  string
 	NextMonth  string
+	PrevLabel  string
+	NextLabel  string
 	RegimeText string
 }
 
@@ -535,10 +537,10 @@ func (h *Handlers) statement(w http.ResponseWriter, r *http.Request) error {
 		for i, m := range a.Months {
 			if m.Month.Equal(st.Month) {
 				if i > 0 {
-					v.PrevMonth = a.Months[i-1].Month.Format("2006-01")
+					v.PrevMonth, v.PrevLabel = a.Months[i-1].Month.Format("2006-01"), monthLabel(lg, a.Months[i-1].Month)
 				}
 				if i+1 < len(a.Months) {
-					v.NextMonth = a.Months[i+1].Month.Format("2006-01")
+					v.NextMonth, v.NextLabel = a.Months[i+1].Month.Format("2006-01"), monthLabel(lg, a.Months[i+1].Month)
 				}
 			}
 		}

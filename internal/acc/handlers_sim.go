@@ -263,7 +263,7 @@ func (h *Handlers) fillSim(v *simView, res *sim.Result, lg string) {
 		var cats []string
 		var prod, self, cons []float64
 		for _, m := range k.Months {
-			cats = append(cats, shortMonth(lg, m.Month))
+			cats = append(cats, chartMonth(lg, m.Month, false))
 			prod = append(prod, m.Production)
 			self = append(self, m.SelfConsumed)
 			cons = append(cons, m.Consumption)
@@ -347,7 +347,7 @@ func (h *Handlers) fillSim(v *simView, res *sim.Result, lg string) {
 		cats = nil
 		var prod, cons, alloc []float64
 		for _, m := range sel.Months {
-			cats = append(cats, shortMonth(lg, m.Month))
+			cats = append(cats, chartMonth(lg, m.Month, false))
 			prod = append(prod, m.Production)
 			cons = append(cons, m.Consumption)
 			alloc = append(alloc, m.Allocated)
