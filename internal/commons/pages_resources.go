@@ -29,9 +29,35 @@ func searchParams(r *http.Request) (SearchParams, error) {
 
 type facetLink struct {
 	Label    string
-	Count    int
+	Count    string
 	Href     string
 	Selected bool
+}
+
+// menuOption and menu are filter menus, labels already in the page's language (the list is
+// the busiest page: everything is computed before the template runs).
+type menuOption struct {
+	Code, Label string
+	Selected    bool
+}
+
+type menu struct {
+	ID, Name, Label, Any string
+	Options              []menuOption
+}
+
+func makeMenu(lg, id, name, label, anyLabel string, opts Options, selected string) menu {
+	m := menu{ID: id, Name: name, Label: label, Any: anyLabel}
+	for _, o := range opts {
+		m.Options = append(m.Options, menuOption{Code: o.Code, Label: o.Label.In(lg), Selected: o.Code == selected})
+	}
+	return m
+}
+
+// hitView is a hit with its labels.
+type hitView struct {
+	Hit
+	KindLabel, MaturityLabel, LicenceLabel, StatusLabel, Updated string
 }
 
 type facetGroup struct {
@@ -44,9 +70,10 @@ type activeFilter struct {
 }
 
 type listView struct {
-	L       labels
-	O       options
 	P       SearchParams
+	Menus   []menu
+	Hits    []hitView
+	Total   string
 	Result  *SearchResult
 	Groups  []facetGroup
 	Filters []activeFilter
@@ -60,7 +87,7 @@ type listView struct {
 func (h *Handlers) list(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	lg := lang(r)
-	v := listView{L: labels{h.s.terr}, O: allOptions}
+	v := listView{}
 	p, err := searchParams(r)
 	status := http.StatusOK
 	if err == nil {
@@ -84,7 +111,7 @@ func (h *Handlers) list(w http.ResponseWriter, r *http.Request) error {
 				if fv.Selected {
 					href = withParam(r.URL, param, "")
 				}
-				g.Values = append(g.Values, facetLink{Label: fv.Label.In(lg), Count: fv.Count, Href: href, Selected: fv.Selected})
+				g.Values = append(g.Values, facetLink{Label: fv.Label.In(lg), Count: web.FormatNumber(lg, float64(fv.Count), 0), Href: href, Selected: fv.Selected})
 			}
 			if len(g.Values) > 0 {
 				v.Groups = append(v.Groups, g)
@@ -96,6 +123,21 @@ func (h *Handlers) list(w http.ResponseWriter, r *http.Request) error {
 		group("facette-maturite", tr(r, "Maturité", "Maturity"), "maturity", res.Facets.Maturity)
 		group("facette-licence", tr(r, "Licence", "Licence"), "licence", res.Facets.Licence)
 		v.Pager = makePager(r, res.Params.Page, res.Pages)
+		v.Total = web.FormatNumber(lg, float64(res.Total), 0)
+		for _, x := range res.Hits {
+			hv := hitView{Hit: x, KindLabel: Kinds.Label(x.Kind).In(lg), MaturityLabel: Maturities.Label(x.Maturity).In(lg),
+				LicenceLabel: Licences.Label(x.Licence).In(lg), Updated: web.FormatDate(lg, x.UpdatedAt)}
+			if x.Status != StatusPublished {
+				hv.StatusLabel = Statuses.Label(x.Status).In(lg)
+			}
+			v.Hits = append(v.Hits, hv)
+		}
+	}
+	v.Menus = []menu{
+		makeMenu(lg, "f-kind", "kind", tr(r, "Type", "Kind"), tr(r, "tous", "any"), Kinds, v.P.Kind),
+		makeMenu(lg, "f-theme", "theme", tr(r, "Thème", "Theme"), tr(r, "tous", "any"), Themes, v.P.Theme),
+		makeMenu(lg, "f-licence", "licence", tr(r, "Licence", "Licence"), tr(r, "toutes", "any"), Licences, v.P.Licence),
+		makeMenu(lg, "f-maturity", "maturity", tr(r, "Maturité", "Maturity"), tr(r, "toutes", "any"), Maturities, v.P.Maturity),
 	}
 	add := func(param, label string) {
 		if r.URL.Query().Get(param) != "" {

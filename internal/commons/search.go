@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
+	"math/bits"
 	"slices"
 	"sort"
 	"strconv"
@@ -55,9 +56,10 @@ func (s *Service) ancestors(p Place) []string {
 }
 
 type index struct {
-	s    *Service
-	mu   sync.Mutex // one reload at a time
-	snap atomic.Pointer[snapshot]
+	s       *Service
+	mu      sync.Mutex // one reload at a time
+	snap    atomic.Pointer[snapshot]
+	noCache bool // benchmarks measure the engines without the answer cache
 }
 
 type entry struct {
@@ -67,9 +69,11 @@ type entry struct {
 	status                    string
 	themes                    uint16
 	places                    []int32 // interned ancestor-or-self territory keys
+	facetPlaces               []int32 // the départements and régions among them
 	essential, example        bool
 	updated                   time.Time
-	titleToks, summaryToks    []string
+	titleToks, summaryToks    []uint32 // interned tokens (see snapshot.vocab)
+	archived                  bool
 	source                    string
 	themeCodes                []string
 	licenceCode, maturityCode string
@@ -79,13 +83,18 @@ type entry struct {
 type snapshot struct {
 	gen     int64
 	entries []entry
-	pos     map[int64]int32
+	pos     []int32  // pos[resource id] is the entry's index, -1 when not searchable
 	places  []string // interned keys
 	placeID map[string]int32
-	facet   []bool // interned key is a département or a région (territory facet)
+	facet   []bool            // interned key is a département or a région (territory facet)
+	vocab   map[string]uint32 // title and summary tokens, from 1
+	words   []string          // words[id] is the token of id (words[0] unused)
+	// titlePost[id] and summaryPost[id] list the entries whose title or summary has the token.
+	titlePost, summaryPost [][]int32
 
 	cacheMu sync.Mutex
 	cache   map[string][]int32
+	results map[string]*SearchResult // whole answers, by normalised parameters
 }
 
 func (s *Service) generation(ctx context.Context) (int64, error) {
@@ -134,7 +143,22 @@ func (x *index) load(ctx context.Context) (*snapshot, error) {
 		return nil, err
 	}
 	defer rows.Close()
-	sn := &snapshot{gen: gen, pos: map[int64]int32{}, placeID: map[string]int32{}, cache: map[string][]int32{}}
+	sn := &snapshot{gen: gen, placeID: map[string]int32{}, cache: map[string][]int32{}, results: map[string]*SearchResult{},
+		vocab: map[string]uint32{}, words: []string{""}}
+	tokens := func(s string) []uint32 {
+		fs := strings.Fields(s)
+		out := make([]uint32, len(fs))
+		for i, w := range fs {
+			id, ok := sn.vocab[w]
+			if !ok {
+				id = uint32(len(sn.words))
+				sn.vocab[w] = id
+				sn.words = append(sn.words, w)
+			}
+			out[i] = id
+		}
+		return out
+	}
 	intern := func(key string) int32 {
 		if id, ok := sn.placeID[key]; ok {
 			return id
@@ -180,7 +204,13 @@ func (x *index) load(ctx context.Context) (*snapshot, error) {
 				}
 			}
 		}
-		e.titleToks, e.summaryToks = strings.Fields(tt), strings.Fields(st)
+		for _, pl := range e.places {
+			if sn.facet[pl] {
+				e.facetPlaces = append(e.facetPlaces, pl)
+			}
+		}
+		e.titleToks, e.summaryToks = tokens(tt), tokens(st)
+		e.archived = e.status == StatusArchived
 		sn.entries = append(sn.entries, e)
 	}
 	if err := rows.Err(); err != nil {
@@ -197,8 +227,32 @@ func (x *index) load(ctx context.Context) (*snapshot, error) {
 		}
 		return a.id > b.id
 	})
+	var maxID int64
+	for i := range sn.entries {
+		maxID = max(maxID, sn.entries[i].id)
+	}
+	sn.pos = make([]int32, maxID+1)
+	for i := range sn.pos {
+		sn.pos[i] = -1
+	}
 	for i := range sn.entries {
 		sn.pos[sn.entries[i].id] = int32(i)
+	}
+	// Postings of title and summary tokens, for ranking.
+	sn.titlePost = make([][]int32, len(sn.words))
+	sn.summaryPost = make([][]int32, len(sn.words))
+	for i := range sn.entries {
+		e := &sn.entries[i]
+		for _, t := range e.titleToks {
+			if l := sn.titlePost[t]; len(l) == 0 || l[len(l)-1] != int32(i) {
+				sn.titlePost[t] = append(l, int32(i))
+			}
+		}
+		for _, t := range e.summaryToks {
+			if l := sn.summaryPost[t]; len(l) == 0 || l[len(l)-1] != int32(i) {
+				sn.summaryPost[t] = append(l, int32(i))
+			}
+		}
 	}
 	return sn, nil
 }
@@ -249,7 +303,7 @@ func (sn *snapshot) match(ctx context.Context, s *Service, not bool, q frtext.Qu
 	sn.cacheMu.Lock()
 	got, ok := sn.cache[expr]
 	sn.cacheMu.Unlock()
-	if ok {
+	if ok && !s.idx.noCache {
 		return got, nil
 	}
 	ids, err := s.ftsIDs(ctx, expr)
@@ -258,8 +312,8 @@ func (sn *snapshot) match(ctx context.Context, s *Service, not bool, q frtext.Qu
 	}
 	out := make([]int32, 0, len(ids))
 	for _, id := range ids {
-		if p, ok := sn.pos[id]; ok {
-			out = append(out, p)
+		if id >= 0 && id < int64(len(sn.pos)) && sn.pos[id] >= 0 {
+			out = append(out, sn.pos[id])
 		}
 	}
 	slices.Sort(out)
@@ -343,7 +397,7 @@ type filter struct {
 	theme                   int  // -1: any
 	place                   int32
 	hasPlace                bool
-	statuses                []string
+	published, archived     bool // statuses searched
 }
 
 func (s *Service) parseParams(p *SearchParams, sn *snapshot) (filter, frtext.Query, error) {
@@ -389,11 +443,11 @@ func (s *Service) parseParams(p *SearchParams, sn *snapshot) (filter, frtext.Que
 	}
 	switch p.Status {
 	case "", StatusPublished:
-		f.statuses = []string{StatusPublished}
+		f.published = true
 	case StatusArchived:
-		f.statuses = []string{StatusArchived}
+		f.archived = true
 	case "toutes", "all":
-		f.statuses = []string{StatusPublished, StatusArchived}
+		f.published, f.archived = true, true
 	default:
 		pr.add("status", "Statut inconnu « "+p.Status+" » : publiee, archivee ou toutes.", "Unknown status \""+p.Status+"\": publiee, archivee or toutes.")
 	}
@@ -440,16 +494,70 @@ func (f *filter) fails(e *entry) uint8 {
 	return m
 }
 
-func score(q *frtext.Query, e *entry) int {
-	total := 0
-	for _, c := range q.Must {
-		best := 1
+// catom is a query atom compiled against a snapshot's vocabulary: token ids, the last one
+// possibly a prefix (matching any id in prefix).
+type catom struct {
+	ids    []uint32 // 0: a term absent from every title and summary
+	prefix []bool   // for a prefix atom: prefix[id] tells whether words[id] starts with it
+}
+
+type cquery [][]catom // clauses of alternatives
+
+func (sn *snapshot) compile(q *frtext.Query) cquery {
+	out := make(cquery, len(q.Must))
+	for i, c := range q.Must {
 		for _, a := range c.Alts {
-			if a.Matches(e.titleToks) {
+			ca := catom{ids: make([]uint32, len(a.Terms))}
+			for k, t := range a.Terms {
+				if a.Prefix && k == len(a.Terms)-1 {
+					ca.prefix = make([]bool, len(sn.words))
+					for id, w := range sn.words {
+						ca.prefix[id] = id > 0 && strings.HasPrefix(w, t)
+					}
+					continue
+				}
+				ca.ids[k] = sn.vocab[t]
+			}
+			out[i] = append(out[i], ca)
+		}
+	}
+	return out
+}
+
+func (a *catom) matches(toks []uint32) bool {
+	n := len(a.ids)
+	for i := 0; i+n <= len(toks); i++ {
+		ok := true
+		for k, id := range a.ids {
+			tok := toks[i+k]
+			if a.prefix != nil && k == n-1 {
+				if !a.prefix[tok] {
+					ok = false
+					break
+				}
+			} else if tok != id {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			return true
+		}
+	}
+	return false
+}
+
+// score ranks a hit: per clause, 4 when it matches the title, 2 the summary, 1 the body.
+func score(q cquery, e *entry) int {
+	total := 0
+	for _, alts := range q {
+		best := 1
+		for i := range alts {
+			if alts[i].matches(e.titleToks) {
 				best = 4
 				break
 			}
-			if best < 2 && a.Matches(e.summaryToks) {
+			if best < 2 && alts[i].matches(e.summaryToks) {
 				best = 2
 			}
 		}
@@ -457,6 +565,54 @@ func score(q *frtext.Query, e *entry) int {
 	}
 	return total
 }
+
+// scores ranks the found entries (indexed by entry): single words through the title and
+// summary postings, phrases and prefixes by looking at each found entry.
+func (sn *snapshot) scores(q cquery, found []int32, sc *searchScratch) []uint8 {
+	if cap(sc.total) < len(sn.entries) {
+		sc.total, sc.mark = make([]uint8, len(sn.entries)), make([]uint8, len(sn.entries))
+	}
+	total, mark := sc.total[:len(sn.entries)], sc.mark[:len(sn.entries)]
+	clear(total)
+	for _, alts := range q {
+		clear(mark)
+		for k := range alts {
+			a := &alts[k]
+			if len(a.ids) == 1 && a.prefix == nil {
+				if a.ids[0] == 0 {
+					continue
+				}
+				for _, p := range sn.summaryPost[a.ids[0]] {
+					mark[p] = max(mark[p], 2)
+				}
+				for _, p := range sn.titlePost[a.ids[0]] {
+					mark[p] = 4
+				}
+				continue
+			}
+			for _, i := range found {
+				e := &sn.entries[i]
+				if mark[i] < 4 && a.matches(e.titleToks) {
+					mark[i] = 4
+				} else if mark[i] < 2 && a.matches(e.summaryToks) {
+					mark[i] = 2
+				}
+			}
+		}
+		for _, i := range found {
+			total[i] += max(mark[i], 1)
+		}
+	}
+	return total
+}
+
+// searchScratch holds a search's working arrays, reused between searches.
+type searchScratch struct {
+	found, sorted []int32
+	total, mark   []uint8
+}
+
+var scratchPool = sync.Pool{New: func() any { return new(searchScratch) }}
 
 // Search finds published resources: French full text (see frtext.Parse for the syntax),
 // filters, facets, ranking (title above summary above body, then curated and recent first) and
@@ -482,6 +638,16 @@ func (s *Service) search(ctx context.Context, p SearchParams, all bool) (*Search
 	if err != nil {
 		return nil, err
 	}
+	// A snapshot never changes: the same normalised search gives the same answer.
+	key := fmt.Sprintf("%s\x00%s\x00%s\x00%s\x00%s\x00%s\x00%s\x00%d\x00%d", q.String(), p.Kind, p.Theme, p.Licence, p.Maturity, p.Territory, p.Status, p.Page, p.Limit)
+	if !all && !s.idx.noCache {
+		sn.cacheMu.Lock()
+		res, ok := sn.results[key]
+		sn.cacheMu.Unlock()
+		if ok {
+			return res, nil
+		}
+	}
 	var cand []int32 // nil: every entry
 	switch {
 	case len(q.Must) > 0:
@@ -503,43 +669,60 @@ func (s *Service) search(ctx context.Context, p SearchParams, all bool) (*Search
 			cand = append(cand, int32(i))
 		}
 	}
-	var counts [dims]map[int]int
-	for d := range counts {
-		counts[d] = map[int]int{}
-	}
+	var counts [dims][]int
+	counts[dimKind], counts[dimTheme], counts[dimLicence] = make([]int, len(Kinds)), make([]int, len(Themes)), make([]int, len(Licences))
+	counts[dimMaturity], counts[dimTerritory] = make([]int, len(Maturities)), make([]int, len(sn.places))
 	count := func(d int, e *entry) {
 		switch d {
 		case dimKind:
-			counts[d][int(e.kind)]++
+			if e.kind >= 0 {
+				counts[d][e.kind]++
+			}
 		case dimLicence:
-			counts[d][int(e.licence)]++
+			if e.licence >= 0 {
+				counts[d][e.licence]++
+			}
 		case dimMaturity:
-			counts[d][int(e.maturity)]++
+			if e.maturity >= 0 {
+				counts[d][e.maturity]++
+			}
 		case dimTheme:
-			for t := 0; t < len(Themes); t++ {
-				if e.themes&(1<<t) != 0 {
-					counts[d][t]++
-				}
+			for b := e.themes; b != 0; b &= b - 1 {
+				counts[d][bits.TrailingZeros16(b)]++
 			}
 		case dimTerritory:
-			for _, pl := range e.places {
-				if sn.facet[pl] {
-					counts[d][int(pl)]++
-				}
+			for _, pl := range e.facetPlaces {
+				counts[d][pl]++
 			}
 		}
 	}
-	var found []int32
+	kinds, themes, licences, maturities, places := counts[dimKind], counts[dimTheme], counts[dimLicence], counts[dimMaturity], counts[dimTerritory]
+	scratch := scratchPool.Get().(*searchScratch)
+	defer scratchPool.Put(scratch)
+	found := scratch.found[:0]
+	defer func() { scratch.found = found[:0] }()
 	visit := func(i int32) {
 		e := &sn.entries[i]
-		if !slices.Contains(f.statuses, e.status) {
+		if e.archived && !f.archived || !e.archived && !f.published {
 			return
 		}
 		m := f.fails(e)
 		if m == 0 {
 			found = append(found, i)
-			for d := 0; d < dims; d++ {
-				count(d, e)
+			if e.kind >= 0 {
+				kinds[e.kind]++
+			}
+			if e.licence >= 0 {
+				licences[e.licence]++
+			}
+			if e.maturity >= 0 {
+				maturities[e.maturity]++
+			}
+			for b := e.themes; b != 0; b &= b - 1 {
+				themes[bits.TrailingZeros16(b)]++
+			}
+			for _, pl := range e.facetPlaces {
+				places[pl]++
 			}
 			return
 		}
@@ -561,17 +744,32 @@ func (s *Service) search(ctx context.Context, p SearchParams, all bool) (*Search
 		}
 	}
 	res := &SearchResult{Params: p, Query: q, Total: len(found)}
+	cq := sn.compile(&q)
 	if len(q.Must) > 0 {
 		// Bucket sort by score, highest first: equal scores keep the default order.
-		buckets := make([][]int32, 4*frtext.MaxClauses+1)
+		scores := sn.scores(cq, found, scratch)
+		// Counting sort by score, highest first: equal scores keep the default order.
+		var start [4*frtext.MaxClauses + 2]int
 		for _, i := range found {
-			sc := min(score(&q, &sn.entries[i]), len(buckets)-1)
-			buckets[sc] = append(buckets[sc], i)
+			start[min(int(scores[i]), 4*frtext.MaxClauses)]++
 		}
-		found = found[:0]
-		for sc := len(buckets) - 1; sc >= 0; sc-- {
-			found = append(found, buckets[sc]...)
+		pos := 0
+		for sc := len(start) - 2; sc >= 0; sc-- {
+			n := start[sc]
+			start[sc] = pos
+			pos += n
 		}
+		sorted := scratch.sorted
+		if cap(sorted) < len(found) {
+			sorted = make([]int32, len(found))
+		}
+		sorted = sorted[:len(found)]
+		for _, i := range found {
+			sc := min(int(scores[i]), 4*frtext.MaxClauses)
+			sorted[start[sc]] = i
+			start[sc]++
+		}
+		found, scratch.sorted = sorted, found
 	}
 	res.Pages = (res.Total + p.Limit - 1) / p.Limit
 	from, to := (p.Page-1)*p.Limit, p.Page*p.Limit
@@ -587,7 +785,7 @@ func (s *Service) search(ctx context.Context, p SearchParams, all bool) (*Search
 			Maturity: e.maturityCode, Status: e.status, Themes: e.themeCodes, Essential: e.essential, Example: e.example,
 			UpdatedAt: e.updated.UTC(), Source: e.source}
 		if len(q.Must) > 0 {
-			h.Score = score(&q, e)
+			h.Score = score(cq, e)
 		}
 		if !all {
 			h.TitleHTML = markup.Highlight(e.title, terms, 0)
@@ -596,23 +794,31 @@ func (s *Service) search(ctx context.Context, p SearchParams, all bool) (*Search
 		res.Hits = append(res.Hits, h)
 	}
 	if len(terms) > 0 && !all {
-		if err := s.excerpts(ctx, res, &q, sn); err != nil {
+		if err := s.excerpts(ctx, res, &q, cq, sn); err != nil {
 			return nil, err
 		}
 	}
 	res.Facets = s.facets(sn, counts, &f)
+	if !all && !s.idx.noCache {
+		sn.cacheMu.Lock()
+		if len(sn.results) >= cacheEntries {
+			clear(sn.results)
+		}
+		sn.results[key] = res
+		sn.cacheMu.Unlock()
+	}
 	return res, nil
 }
 
 // excerpts adds a body passage to hits where a searched term appears only in the body.
-func (s *Service) excerpts(ctx context.Context, res *SearchResult, q *frtext.Query, sn *snapshot) error {
+func (s *Service) excerpts(ctx context.Context, res *SearchResult, q *frtext.Query, cq cquery, sn *snapshot) error {
 	var ids []any
 	for _, h := range res.Hits {
-		e := &sn.entries[sn.pos[h.ID]]
-		for _, c := range q.Must {
+		e := &sn.entries[sn.pos[h.ID]] // hits come from the snapshot
+		for _, alts := range cq {
 			inHead := false
-			for _, a := range c.Alts {
-				if a.Matches(e.titleToks) || a.Matches(e.summaryToks) {
+			for i := range alts {
+				if alts[i].matches(e.titleToks) || alts[i].matches(e.summaryToks) {
 					inHead = true
 					break
 				}
@@ -652,8 +858,8 @@ func (s *Service) excerpts(ctx context.Context, res *SearchResult, q *frtext.Que
 	return nil
 }
 
-func (s *Service) facets(sn *snapshot, counts [dims]map[int]int, f *filter) Facets {
-	list := func(opts Options, c map[int]int, sel int) []FacetValue {
+func (s *Service) facets(sn *snapshot, counts [dims][]int, f *filter) Facets {
+	list := func(opts Options, c []int, sel int) []FacetValue {
 		out := []FacetValue{}
 		for i, o := range opts {
 			if c[i] > 0 || i == sel {
@@ -669,6 +875,9 @@ func (s *Service) facets(sn *snapshot, counts [dims]map[int]int, f *filter) Face
 	fs.Maturity = list(Maturities, counts[dimMaturity], int(f.maturity))
 	fs.Territory = []FacetValue{}
 	for id, n := range counts[dimTerritory] {
+		if n == 0 {
+			continue
+		}
 		key := sn.places[id]
 		kind, code, _ := strings.Cut(key, ":")
 		name := code

@@ -200,9 +200,28 @@ func (s *Service) prepare(ctx context.Context, q db.Queryer, f *Fields) (map[str
 	return refs, nil
 }
 
-// freeSlug returns base, or base-2, base-3… the first not used in table.
+// freeSlug returns base, or base-2, base-3… the first not used in table. Each probe is an
+// index lookup; after a few collisions one scan finds the next free number.
 func freeSlug(ctx context.Context, q db.Queryer, table, base string) (string, error) {
-	rows, err := q.QueryContext(ctx, `SELECT slug FROM `+table+` WHERE slug = $1 OR slug LIKE $2`, base, base+"-%")
+	taken := func(slug string) (bool, error) {
+		var one int
+		err := q.QueryRowContext(ctx, `SELECT 1 FROM `+table+` WHERE slug = $1`, slug).Scan(&one)
+		if errors.Is(err, sql.ErrNoRows) {
+			return false, nil
+		}
+		return err == nil, err
+	}
+	for i := 1; i <= 5; i++ {
+		c := base
+		if i > 1 {
+			c = fmt.Sprintf("%s-%d", base, i)
+		}
+		used, err := taken(c)
+		if err != nil || !used {
+			return c, err
+		}
+	}
+	rows, err := q.QueryContext(ctx, `SELECT slug FROM `+table+` WHERE slug LIKE $1`, base+"-%")
 	if err != nil {
 		return "", err
 	}
@@ -218,10 +237,7 @@ func freeSlug(ctx context.Context, q db.Queryer, table, base string) (string, er
 	if err := rows.Err(); err != nil {
 		return "", err
 	}
-	if !used[base] {
-		return base, nil
-	}
-	for i := 2; ; i++ {
+	for i := 6; ; i++ {
 		if c := fmt.Sprintf("%s-%d", base, i); !used[c] {
 			return c, nil
 		}
