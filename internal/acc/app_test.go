@@ -328,6 +328,26 @@ func consentedCurves(t *testing.T, a *apptest.App) {
 	if !found {
 		t.Error("no journal entry of the read via acc")
 	}
+	// A participant may be given by its consent alone: PRM and commune come from it.
+	o2, _, err := a.Acc.Create(ctx, who, acc.Input{Name: "Par consentement", Organiser: "PMO", StepMinutes: 30, Key: "default", Regime: "2km",
+		Participants: []acc.ParticipantInput{{Role: "producer", Name: "Toit", PRM: "30009000000001", Commune: "29039", KWc: "9"}, {ConsentID: c.ID}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := o2.Consumers()[0]; p.PRM != shared.PRM || p.Commune != "29039" || p.Source != acc.SourceConsent || !strings.HasPrefix(p.Name, "Foyer ") {
+		t.Errorf("participant from a consent: %+v", p)
+	}
+	// Someone who does not act for the recipient cannot name the consent.
+	su, err := a.Auth.UserByEmail(ctx, a.NewUser(web.RoleMember))
+	if err != nil {
+		t.Fatal(err)
+	}
+	stranger := &web.Identity{UserID: su.ID, Role: web.RoleMember}
+	if _, _, err := a.Acc.Create(ctx, stranger, acc.Input{Name: "Intrus", Organiser: "PMO", StepMinutes: 30, Key: "default", Regime: "2km",
+		Participants: []acc.ParticipantInput{{Role: "producer", Name: "Toit", PRM: "30009000000001", Commune: "29039", KWc: "9"},
+			{Role: "consumer", Name: "Foyer", PRM: shared.PRM, Commune: "29039", ConsentID: c.ID}}}); err == nil || !strings.Contains(err.Error(), "consent") {
+		t.Errorf("a stranger used the consent: %v", err)
+	}
 	// An administrator gets no household curve: the data trust refuses it.
 	admin := &web.Identity{UserID: 1, Role: web.RoleAdmin}
 	_, an2, err := a.Acc.Analysis(ctx, admin, o.ID)

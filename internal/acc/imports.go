@@ -94,6 +94,10 @@ func matchColumn(ps []Participant, id string) (Participant, bool) {
 
 // fileError turns a reader's error into a coded error naming the line.
 func fileError(err error) error {
+	if errs.Is(err, errs.TooLarge) {
+		e, _ := errs.As(err)
+		return e
+	}
 	var ae *accfile.Error
 	if errors.As(err, &ae) {
 		msg := i18n.T(ae.Fr, ae.En)
@@ -124,6 +128,35 @@ func fileError(err error) error {
 	return err
 }
 
+// capped reads at most MaxUpload bytes and fails beyond, so that a large
+// file is refused rather than silently cut.
+func capped(r io.Reader) io.Reader { return &capReader{r: r, left: MaxUpload} }
+
+type capReader struct {
+	r    io.Reader
+	left int64
+}
+
+func (c *capReader) Read(p []byte) (int, error) {
+	if c.left < 0 {
+		return 0, tooLarge()
+	}
+	if int64(len(p)) > c.left+1 {
+		p = p[:c.left+1]
+	}
+	n, err := c.r.Read(p)
+	c.left -= int64(n)
+	if c.left < 0 {
+		return n, tooLarge()
+	}
+	return n, err
+}
+
+func tooLarge() error {
+	return errs.New(errs.TooLarge, fmt.Sprintf("Fichier trop volumineux : %d Mio au plus ; déposez-le mois par mois.", MaxUpload>>20),
+		fmt.Sprintf("File too large: at most %d MiB; upload it month by month.", MaxUpload>>20))
+}
+
 // ImportTable stores a production or consumption file in the allocate
 // layout (timestamp;<PRM or name>;…, kWh per step), or a dynamic key
 // (timestamp;<PRM>;… or Horodate;<PRM>;…, one column per consumer).
@@ -142,7 +175,7 @@ func (s *Service) ImportTable(ctx context.Context, who *web.Identity, opID int64
 		if kind == ImportProduction {
 			role = Producer
 		}
-		tab, err := accfile.ReadSeries(file, io.LimitReader(r, MaxUpload+1))
+		tab, err := accfile.ReadSeries(file, capped(r))
 		if err != nil {
 			return rep, fileError(err)
 		}
@@ -183,7 +216,7 @@ func (s *Service) ImportTable(ctx context.Context, who *web.Identity, opID int64
 		for i, p := range cons {
 			ids[i] = p.PRM
 		}
-		cr, err := accfile.NewCoefficientReader(file, io.LimitReader(r, MaxUpload+1), ids)
+		cr, err := accfile.NewCoefficientReader(file, capped(r), ids)
 		if err != nil {
 			return rep, fileError(err)
 		}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -112,6 +113,9 @@ func (s *Service) Create(ctx context.Context, who *web.Identity, in Input) (*Ope
 	if who == nil {
 		return nil, Check{}, errs.New(errs.Unauthorized, "Connectez-vous pour créer une opération.", "Sign in to create an operation.")
 	}
+	if err := s.fillFromConsents(ctx, who, &in); err != nil {
+		return nil, Check{}, err
+	}
 	o, chk, err := s.Validate(in)
 	if err != nil {
 		return o, chk, err
@@ -131,6 +135,9 @@ func (s *Service) Create(ctx context.Context, who *web.Identity, in Input) (*Ope
 func (s *Service) Update(ctx context.Context, who *web.Identity, id int64, in Input) (*Operation, Check, error) {
 	old, err := s.Get(ctx, who, id)
 	if err != nil {
+		return nil, Check{}, err
+	}
+	if err := s.fillFromConsents(ctx, who, &in); err != nil {
 		return nil, Check{}, err
 	}
 	o, chk, err := s.Validate(in)
@@ -169,6 +176,48 @@ func (s *Service) countBlocks(ctx context.Context, opID int64) (int, error) {
 	err := s.db.R.QueryRowContext(ctx, `SELECT COUNT(*) FROM acc_curves c JOIN acc_participants p ON p.id = c.participant_id
 		WHERE p.operation_id = $1`, opID).Scan(&n)
 	return n, err
+}
+
+// fillFromConsents completes participants that name a consent: the PRM
+// and the commune of the consent's meter, and a name from the household's
+// pseudonym, when the organiser left them blank.
+func (s *Service) fillFromConsents(ctx context.Context, who *web.Identity, in *Input) error {
+	lister, ok := s.curveSource().(ConsentLister)
+	need := false
+	for _, p := range in.Participants {
+		need = need || p.ConsentID > 0
+	}
+	if !ok || !need {
+		return nil
+	}
+	cs, err := lister.Consents(ctx, who)
+	if err != nil {
+		return err
+	}
+	byID := map[int64]ConsentOption{}
+	for _, c := range cs {
+		byID[c.ID] = c
+	}
+	for i := range in.Participants {
+		p := &in.Participants[i]
+		c, ok := byID[p.ConsentID]
+		if p.ConsentID == 0 || !ok || len(c.PRMs) == 0 {
+			continue
+		}
+		if strings.TrimSpace(p.PRM) == "" {
+			p.PRM = c.PRMs[0]
+		}
+		if strings.TrimSpace(p.Commune+p.Lat+p.Lon) == "" && len(c.Communes) > 0 {
+			p.Commune = c.Communes[0]
+		}
+		if strings.TrimSpace(p.Name) == "" {
+			p.Name = "Foyer " + c.Subject
+		}
+		if strings.TrimSpace(p.Role) == "" {
+			p.Role = string(Consumer)
+		}
+	}
+	return nil
 }
 
 // checkConsents verifies that participants said to come through the data

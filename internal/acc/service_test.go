@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"math"
 	"strconv"
 	"strings"
@@ -345,3 +346,40 @@ func TestUpdateKeepsReadingsOfKeptParticipants(t *testing.T) {
 }
 
 func authFor(d *db.DB) *auth.Service { return auth.New(d, nil) }
+
+func TestLargeFileRefusedNotCut(t *testing.T) {
+	dbtest.Migrated(t, migrations(), func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		f := newFixture(t, d)
+		o, _, err := f.svc.Create(ctx, f.owner, demoInput("default"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		// A valid table longer than the limit: rows of one day repeated.
+		head := "timestamp;École\n"
+		r := io.MultiReader(strings.NewReader(head), &endless{})
+		_, err = f.svc.ImportTable(ctx, f.owner, o.ID, ImportConsumption, "huge.csv", r)
+		if !errs.Is(err, errs.TooLarge) {
+			t.Fatalf("file beyond %d bytes: %v", MaxUpload, err)
+		}
+	})
+}
+
+// endless writes 15-minute rows forever.
+type endless struct {
+	t   time.Time
+	buf []byte
+}
+
+func (e *endless) Read(p []byte) (int, error) {
+	if e.t.IsZero() {
+		e.t = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+	}
+	for len(e.buf) < len(p) {
+		e.buf = append(e.buf, e.t.Format(time.RFC3339)+";0.25\n"...)
+		e.t = e.t.Add(15 * time.Minute)
+	}
+	n := copy(p, e.buf)
+	e.buf = e.buf[n:]
+	return n, nil
+}
