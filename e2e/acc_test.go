@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"os"
@@ -35,8 +36,8 @@ func TestAccSimulatorChangeKey(t *testing.T) {
 		chromedp.SendKeys(chromedp.ID("s-kwc"), "80"),
 		chromedp.SetValue(chromedp.ID("s-step"), "30"),
 		chromedp.Click(chromedp.CSS(`#s-form button[type="submit"]`)),
-		chromedp.WaitVisible(chromedp.ID("comparaison")),
 	)
+	waitText(t, ctx, ".acc-commune-name", "Mornant")
 	if loc := location(t, ctx); !strings.Contains(loc, "commune=Mornant") || !strings.Contains(loc, "kwc=80") {
 		t.Fatalf("the simulation's parameters are not in its address: %s", loc)
 	}
@@ -52,8 +53,8 @@ func TestAccSimulatorChangeKey(t *testing.T) {
 	run(t, ctx,
 		chromedp.SetValue(chromedp.ID("s-key"), "static"),
 		chromedp.Click(chromedp.CSS(`#s-form button[type="submit"]`)),
-		chromedp.WaitVisible(chromedp.CSS("#comparaison th.acc-selected")),
 	)
+	waitText(t, ctx, "#comparaison th.acc-selected", "Statique")
 	if loc := location(t, ctx); !strings.Contains(loc, "key=static") {
 		t.Fatalf("key not in the address: %s", loc)
 	}
@@ -90,6 +91,23 @@ func TestAccSimulatorChangeKey(t *testing.T) {
 		chromedp.WaitVisible(chromedp.ID("s-kit")),
 	)
 	axe(t, ctx)
+}
+
+// waitText waits until the element's text contains s.
+func waitText(t *testing.T, ctx context.Context, sel, s string) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		got, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel), chromedp.AtLeast(0)))
+		if err == nil && strings.Contains(got, s) {
+			return
+		}
+		if time.Now().After(deadline) {
+			shot(t, ctx)
+			t.Fatalf("%s never showed %q (last %q, %v)", sel, s, got, err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }
 
 func parseFR(t *testing.T, s string) float64 {
@@ -195,8 +213,8 @@ func TestAccOperationRefusalThenStatement(t *testing.T) {
 		chromedp.SetValue(chromedp.ID("f-kind"), "consumption"),
 		chromedp.SetUploadFiles(chromedp.ID("f-file"), []string{cons}),
 		chromedp.Submit(chromedp.ID("f-file")),
-		chromedp.WaitVisible(chromedp.ID("compte-rendu")),
 	)
+	waitText(t, ctx, "#compte-rendu", "consommation.csv")
 	if rep := text(t, ctx, "#import-report"); !strings.Contains(rep, "Maison de santé") || !strings.Contains(rep, "672 pas") {
 		t.Fatalf("import report %q", rep)
 	}
