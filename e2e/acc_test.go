@@ -13,6 +13,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/fabrique-des-energies/fabrique/internal/app/apptest"
 	"github.com/fabrique-des-energies/fabrique/internal/energy"
 	"github.com/fabrique-des-energies/fabrique/internal/platform/web"
 )
@@ -93,6 +94,19 @@ func TestAccSimulatorChangeKey(t *testing.T) {
 	axe(t, ctx)
 }
 
+// accSignIn fills the login form.
+func accSignIn(t *testing.T, ctx context.Context, a *apptest.App, email string) {
+	t.Helper()
+	run(t, ctx,
+		chromedp.Navigate(a.URL+"/connexion"),
+		chromedp.WaitVisible(chromedp.ID("email")),
+		chromedp.SendKeys(chromedp.ID("email"), email),
+		chromedp.SendKeys(chromedp.ID("password"), apptest.Password),
+		chromedp.Submit(chromedp.ID("password")),
+		chromedp.WaitVisible(chromedp.ID("account-email")),
+	)
+}
+
 // waitText waits until the element's text contains s.
 func waitText(t *testing.T, ctx context.Context, sel, s string) {
 	t.Helper()
@@ -158,7 +172,7 @@ func TestAccOperationRefusalThenStatement(t *testing.T) {
 	ctx := Browser(t)
 	a := Start(t)
 	email := a.NewUser(web.RoleMember)
-	signIn(t, ctx, a, email)
+	accSignIn(t, ctx, a, email)
 	lonAt := func(km float64) string {
 		return strconv.FormatFloat(2.47928+km/(111.195*math.Cos(42.40404*math.Pi/180)), 'f', 5, 64)
 	}
