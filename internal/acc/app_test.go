@@ -445,3 +445,15 @@ func TestSimulatorPageCSVAndAPIAgree(t *testing.T) {
 		t.Errorf("kit: %d", resp.StatusCode)
 	}
 }
+
+// A commune's territory page offers the simulator set for it.
+func TestTerritorySectionLinksToSimulator(t *testing.T) {
+	a := apptest.Start(t)
+	body := apptest.Body(t, a.Anonymous().Get("/territoires/commune/69141"))
+	if !strings.Contains(body, `href="/simulateur?commune=69141"`) || !strings.Contains(body, `href="/simulateur?commune=69141&amp;mode=kit"`) {
+		t.Error("no simulator links on the commune's page")
+	}
+	if body := apptest.Body(t, a.Anonymous().Get("/territoires/departement/69")); strings.Contains(body, "/simulateur?commune") {
+		t.Error("simulator links on a département's page")
+	}
+}

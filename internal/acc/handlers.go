@@ -3,7 +3,9 @@ package acc
 import (
 	"embed"
 	"fmt"
+	"html/template"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -13,6 +15,7 @@ import (
 	"github.com/fabrique-des-energies/fabrique/internal/platform/errs"
 	"github.com/fabrique-des-energies/fabrique/internal/platform/i18n"
 	"github.com/fabrique-des-energies/fabrique/internal/platform/web"
+	"github.com/fabrique-des-energies/fabrique/internal/site"
 	"github.com/fabrique-des-energies/fabrique/internal/territory"
 )
 
@@ -191,4 +194,21 @@ func attachment(w http.ResponseWriter, name, ctype string) {
 	w.Header().Set("Content-Type", ctype)
 	w.Header().Set("Content-Disposition", `attachment; filename="`+strings.ReplaceAll(name, `"`, "")+`"`)
 	w.Header().Set("Cache-Control", "no-store")
+}
+
+// TerritorySection offers, on a commune's page, the simulator set for that
+// commune (nothing is computed until the visitor follows the link).
+func (h *Handlers) TerritorySection(r *http.Request, t territory.Territory) (*site.Section, error) {
+	if t.Kind != territory.Commune || !t.Located() {
+		return nil, nil
+	}
+	lg := lang(r)
+	q := url.Values{"commune": {t.Code}}
+	kit := url.Values{"mode": {"kit"}, "commune": {t.Code}}
+	body := fmt.Sprintf(`<p>%s</p><ul><li><a href="/simulateur?%s">%s</a></li><li><a href="/simulateur?%s">%s</a></li></ul>`,
+		template.HTMLEscapeString(i18n.T("Estimer ce que donnerait une opération d'autoconsommation collective à "+t.Name+", ou un kit solaire pour un foyer, avec la production photovoltaïque synthétique de la commune.",
+			"Estimate what a collective self-consumption operation in "+t.Name+" would give, or a solar kit for a household, with the commune's synthetic PV production.").In(lg)),
+		template.HTMLEscapeString(q.Encode()), template.HTMLEscapeString(i18n.T("Simuler une opération collective", "Simulate a collective operation").In(lg)),
+		template.HTMLEscapeString(kit.Encode()), template.HTMLEscapeString(i18n.T("Simuler un kit solaire", "Simulate a solar kit").In(lg)))
+	return &site.Section{ID: "autoconsommation", Title: i18n.T("Autoconsommation", "Self-consumption").In(lg), HTML: template.HTML(body)}, nil
 }

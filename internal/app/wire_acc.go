@@ -37,6 +37,7 @@ func wireAcc(ctx context.Context, a *App) error {
 	month := fmt.Sprintf("%d-06", acc.DemoYear(time.Now()))
 	a.AccHandlers = svc.Mount(a.Web, acc.Samples{Operation: 1, Month: month})
 	a.API.MustAdd(acc.OpenAPI())
+	a.Site.AddTerritorySection(a.AccHandlers.TerritorySection)
 	a.AddSeeder(demo.Seeder{Name: "acc", Run: func(ctx context.Context) error {
 		prats, err := a.Auth.UserByEmail(ctx, "ines.bernard@demo.example")
 		if err != nil {
