@@ -124,64 +124,6 @@ type techSum struct {
 	kw, mwh float64
 }
 
-// interner keeps one string per distinct code read as RawBytes.
-type interner map[string]string
-
-func intern(m interner, b []byte) string {
-	if v, ok := m[string(b)]; ok {
-		return v
-	}
-	v := string(b)
-	m[v] = v
-	return v
-}
-
-// projectPart is one scan of projects and what it sums.
-type projectPart struct {
-	where string
-	args  []any
-	areas map[areaKey]*areaRow
-	techs map[techKey]*techSum
-}
-
-func (s *Service) scanProjects(ctx context.Context, part *projectPart) error {
-	part.areas, part.techs = map[areaKey]*areaRow{}, map[techKey]*techSum{}
-	rows, err := s.db.R.QueryContext(ctx, `SELECT p.departement, p.epci, p.technology, p.status, p.capacity_kw, p.production_mwh FROM obs_projects p`+part.where, part.args...)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	in := interner{}
-	var dep, epci, tech, status sql.RawBytes
-	var kw, mwh sql.NullFloat64
-	for rows.Next() {
-		if err := rows.Scan(&dep, &epci, &tech, &status, &kw, &mwh); err != nil {
-			return err
-		}
-		k := areaKey{dep: intern(in, dep), epci: intern(in, epci)}
-		a := part.areas[k]
-		if a == nil {
-			a = &areaRow{key: k}
-			part.areas[k] = a
-		}
-		a.projects++
-		st := intern(in, status)
-		if st == "operation" {
-			a.installed += kw.Float64
-		}
-		tk := techKey{intern(in, tech), st}
-		t := part.techs[tk]
-		if t == nil {
-			t = &techSum{}
-			part.techs[tk] = t
-		}
-		t.n++
-		t.kw += kw.Float64
-		t.mwh += mwh.Float64
-	}
-	return rows.Err()
-}
-
 // maxCachedScopes bounds the statistics kept in memory.
 const maxCachedScopes = 512
 
@@ -232,98 +174,110 @@ func (st Stats) clone() Stats {
 }
 
 // ComputeStats computes the dashboard figures for a territory (nil: France)
-// without the cache.
-// Two narrow scans (communities, projects) run concurrently on the read
-// pool and are summed in Go: on SQLite this is several times faster than
-// one GROUP BY per figure, each of which sorts the whole table.
+// without the cache. Five grouped queries run concurrently on the read
+// pool; each groups by the leading columns of a covering index (migration
+// 0003), so SQLite streams the index without sorting and only the groups
+// cross the driver.
 func (s *Service) ComputeStats(ctx context.Context, scope *territory.Territory) (Stats, error) {
 	st := Stats{Territory: Ref(scope)}
 	cw, cargs := scopeWhere(scope, "c")
 	pw, pargs := scopeWhere(scope, "p")
+	type areaCount struct {
+		key     areaKey
+		n       int
+		members Members
+	}
 	var (
-		commAreas = map[areaKey]int{}
-		projAreas = map[areaKey]*areaRow{}
+		commAreas []areaCount
+		projAreas []*areaRow
 		stages    = map[string]int{}
 		years     = map[int]int{}
 		members   Members
 		techRows  = map[techKey]*techSum{}
 	)
-	// Projects are three times as many: the national scan is split by id
-	// range into two scans that run side by side.
-	parts := []projectPart{{where: pw, args: pargs}}
-	if scope == nil {
-		var lo, hi sql.NullInt64
-		if err := s.db.R.QueryRowContext(ctx, `SELECT min(id), max(id) FROM obs_projects`).Scan(&lo, &hi); err != nil {
-			return Stats{}, err
-		}
-		if lo.Valid && hi.Int64-lo.Int64 > 2000 {
-			mid := lo.Int64 + (hi.Int64-lo.Int64)/2
-			parts = []projectPart{{where: " WHERE p.id <= $1", args: []any{mid}}, {where: " WHERE p.id > $1", args: []any{mid}}}
-		}
-	}
-	var wg sync.WaitGroup
-	var cErr error
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		cErr = func() error {
-			rows, err := s.db.R.QueryContext(ctx, `SELECT c.departement, c.epci, c.stage, c.founding_year,
-				c.members_citizens, c.members_local_authorities, c.members_businesses, c.members_associations FROM obs_communities c`+cw, cargs...)
-			if err != nil {
+	queries := []struct {
+		sql  string
+		args []any
+		row  func(rows *sql.Rows) error
+	}{
+		{`SELECT c.departement, c.epci, count(*), COALESCE(SUM(c.members_citizens), 0), COALESCE(SUM(c.members_local_authorities), 0),
+			COALESCE(SUM(c.members_businesses), 0), COALESCE(SUM(c.members_associations), 0)
+			FROM obs_communities c` + cw + ` GROUP BY c.departement, c.epci`, cargs, func(rows *sql.Rows) error {
+			var r areaCount
+			m := &r.members
+			if err := rows.Scan(&r.key.dep, &r.key.epci, &r.n, &m.Citizens, &m.LocalAuthorities, &m.Businesses, &m.Associations); err != nil {
 				return err
 			}
-			defer rows.Close()
-			in := interner{}
-			var dep, epci, stage sql.RawBytes
-			var year int
-			var m Members
-			for rows.Next() {
-				if err := rows.Scan(&dep, &epci, &stage, &year, &m.Citizens, &m.LocalAuthorities, &m.Businesses, &m.Associations); err != nil {
-					return err
-				}
-				commAreas[areaKey{dep: intern(in, dep), epci: intern(in, epci)}]++
-				stages[intern(in, stage)]++
-				years[year]++
-				members.Citizens += m.Citizens
-				members.LocalAuthorities += m.LocalAuthorities
-				members.Businesses += m.Businesses
-				members.Associations += m.Associations
+			commAreas = append(commAreas, r)
+			return nil
+		}},
+		{`SELECT c.stage, count(*) FROM obs_communities c` + cw + ` GROUP BY c.stage`, cargs, func(rows *sql.Rows) error {
+			var k string
+			var n int
+			if err := rows.Scan(&k, &n); err != nil {
+				return err
 			}
-			return rows.Err()
-		}()
-	}()
-	perr := make([]error, len(parts))
-	wg.Add(len(parts))
-	for i := range parts {
+			stages[k] = n
+			return nil
+		}},
+		{`SELECT c.founding_year, count(*) FROM obs_communities c` + cw + ` GROUP BY c.founding_year`, cargs, func(rows *sql.Rows) error {
+			var y, n int
+			if err := rows.Scan(&y, &n); err != nil {
+				return err
+			}
+			years[y] = n
+			return nil
+		}},
+		{`SELECT p.departement, p.epci, count(*), COALESCE(SUM(CASE WHEN p.status = 'operation' THEN p.capacity_kw ELSE 0 END), 0)
+			FROM obs_projects p` + pw + ` GROUP BY p.departement, p.epci`, pargs, func(rows *sql.Rows) error {
+			r := &areaRow{}
+			if err := rows.Scan(&r.key.dep, &r.key.epci, &r.projects, &r.installed); err != nil {
+				return err
+			}
+			projAreas = append(projAreas, r)
+			return nil
+		}},
+		{`SELECT p.technology, p.status, count(*), COALESCE(SUM(p.capacity_kw), 0), COALESCE(SUM(p.production_mwh), 0)
+			FROM obs_projects p` + pw + ` GROUP BY p.technology, p.status`, pargs, func(rows *sql.Rows) error {
+			var k techKey
+			t := &techSum{}
+			if err := rows.Scan(&k.tech, &k.status, &t.n, &t.kw, &t.mwh); err != nil {
+				return err
+			}
+			techRows[k] = t
+			return nil
+		}},
+	}
+	errl := make([]error, len(queries))
+	var wg sync.WaitGroup
+	for i, q := range queries {
+		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			perr[i] = s.scanProjects(ctx, &parts[i])
+			rows, err := s.db.R.QueryContext(ctx, q.sql, q.args...)
+			if err != nil {
+				errl[i] = err
+				return
+			}
+			defer rows.Close()
+			for rows.Next() {
+				if err := q.row(rows); err != nil {
+					errl[i] = err
+					return
+				}
+			}
+			errl[i] = rows.Err()
 		}()
 	}
 	wg.Wait()
-	if err := errors.Join(append(perr, cErr)...); err != nil {
+	if err := errors.Join(errl...); err != nil {
 		return Stats{}, err
 	}
-	for _, part := range parts {
-		for k, a := range part.areas {
-			b := projAreas[k]
-			if b == nil {
-				projAreas[k] = a
-				continue
-			}
-			b.projects += a.projects
-			b.installed += a.installed
-		}
-		for k, t := range part.techs {
-			u := techRows[k]
-			if u == nil {
-				techRows[k] = t
-				continue
-			}
-			u.n += t.n
-			u.kw += t.kw
-			u.mwh += t.mwh
-		}
+	for _, r := range commAreas {
+		members.Citizens += r.members.Citizens
+		members.LocalAuthorities += r.members.LocalAuthorities
+		members.Businesses += r.members.Businesses
+		members.Associations += r.members.Associations
 	}
 
 	// Areas: every région and département of the scope, with zeros, plus
@@ -355,8 +309,8 @@ func (s *Service) ComputeStats(ctx context.Context, scope *territory.Territory) 
 		}
 		return k
 	}
-	for k, n := range commAreas {
-		k = regionOf(k)
+	for _, r := range commAreas {
+		k, n := regionOf(r.key), r.n
 		st.Communities += n
 		area(regions, territory.Region, k.reg).Communities += n
 		area(deps, territory.Departement, k.dep).Communities += n
