@@ -17,19 +17,6 @@ import (
 	"github.com/fabrique-des-energies/fabrique/internal/regie/meterfile"
 )
 
-// signIn fills the login form in a browser.
-func signIn(t *testing.T, ctx context.Context, a *apptest.App, email string) {
-	t.Helper()
-	run(t, ctx,
-		chromedp.Navigate(a.URL+"/connexion"),
-		chromedp.WaitVisible(chromedp.ID("email")),
-		chromedp.SendKeys(chromedp.ID("email"), email),
-		chromedp.SendKeys(chromedp.ID("password"), apptest.Password),
-		chromedp.Submit(chromedp.ID("password")),
-		chromedp.WaitVisible(chromedp.ID("account-email")),
-	)
-}
-
 // The data trust's journey: a household imports a customer export file and
 // sees the chart, gives a consent; the recipient reads the data; the
 // household withdraws; the recipient's next read is refused; the

@@ -17,7 +17,9 @@ import (
 // canaryWatts gives a value found nowhere else: 97,531 Wh per half-hour.
 const canaryWatts = 2 * 97531
 
-var canaryTraces = regexp.MustCompile(`97531|97[,.\x{202f} ]531|4681488|4[,.\x{202f} ]681[,.\x{202f} ]488|4[,.\x{202f} ]681[,.]5`)
+// The traces stand alone: not inside a longer number such as a latency
+// in /metrics (0.00975314…).
+var canaryTraces = regexp.MustCompile(`(?:^|[^\d.,]|[^\d][.,])(?:97531|97[,.\x{202f} ]531|4681488|4[,.\x{202f} ]681[,.\x{202f} ]488|4[,.\x{202f} ]681[,.]5)(?:[^\d]|$)`)
 
 // No route of the application — page, API, export, administration — lets
 // anyone but the household itself, or a recipient under a consent, reach
