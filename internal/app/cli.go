@@ -148,6 +148,8 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	fs.StringVar(&cfg.TileURL, "tile-url", web.DefaultTileURL, "map tile URL template for interactive maps")
 	fs.StringVar(&cfg.ShutdownTimeout, "shutdown-timeout", "30s", "how long in-flight requests may take to finish after SIGTERM")
 	fs.StringVar(&cfg.SourceURL, "source-url", web.DefaultSourceURL, "where visitors can get the source code (shown in the footer, AGPL section 13)")
+	fs.StringVar(&cfg.RegieMinCohort, "regie-min-cohort", "", "data trust: fewest meters in a published aggregate (10 by law; only higher values are accepted)")
+	fs.StringVar(&cfg.RegieDominance, "regie-dominance", "", "data trust: share of a step's total above which one meter masks the step (0.85 by convention; only lower values are accepted)")
 	fs.StringVar(&cfg.TrustedProxies, "trusted-proxies", "", "comma-separated networks of reverse proxies whose X-Forwarded-For is believed (for per-address login limits)")
 	if err := parse(fs, args); err != nil {
 		return err

@@ -10,15 +10,18 @@ import (
 
 // Config is the whole configuration, from flags with environment fallbacks.
 type Config struct {
-	Addr           string
-	DataDir        string
-	DatabaseURL    string
-	Demo           bool
-	BaseURL        string
-	TileURL        string
-	LogLevel       string
-	LogFormat      string
-	SourceURL      string
+	Addr        string
+	DataDir     string
+	DatabaseURL string
+	Demo        bool
+	BaseURL     string
+	TileURL     string
+	LogLevel    string
+	LogFormat   string
+	SourceURL   string
+	// Statistical-secrecy settings of the data trust (stricter only).
+	RegieMinCohort string
+	RegieDominance string
 	TrustedProxies string
 	// ShutdownTimeout bounds how long in-flight requests may take after SIGTERM.
 	ShutdownTimeout string

@@ -29,19 +29,26 @@ func init() {
 	registerCommand(command{"regie import", "import a readings file for a household's meter (the meter is registered when missing)", runRegieImport})
 }
 
-// regieSettings reads the secrecy settings from the environment; they can
-// only be made stricter than the rules (at least 10 meters, dominance at
-// most 85 %).
-func regieSettings() (regie.Settings, error) {
+// regieSettings reads the secrecy settings from the serve flags or, for
+// the other commands, the environment; they can only be made stricter than
+// the rules (at least 10 meters, dominance at most 85 %).
+func regieSettings(cfg Config) (regie.Settings, error) {
 	st := regie.DefaultSettings()
-	if v := strings.TrimSpace(os.Getenv("FABRIQUE_REGIE_MIN_COHORT")); v != "" {
+	minCohort, dominance := cfg.RegieMinCohort, cfg.RegieDominance
+	if minCohort == "" {
+		minCohort = os.Getenv("FABRIQUE_REGIE_MIN_COHORT")
+	}
+	if dominance == "" {
+		dominance = os.Getenv("FABRIQUE_REGIE_DOMINANCE")
+	}
+	if v := strings.TrimSpace(minCohort); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil {
 			return st, fmt.Errorf("FABRIQUE_REGIE_MIN_COHORT=%q: a whole number of meters is expected", v)
 		}
 		st.MinCohort = n
 	}
-	if v := strings.TrimSpace(os.Getenv("FABRIQUE_REGIE_DOMINANCE")); v != "" {
+	if v := strings.TrimSpace(dominance); v != "" {
 		x, err := strconv.ParseFloat(strings.ReplaceAll(v, ",", "."), 64)
 		if err != nil {
 			return st, fmt.Errorf("FABRIQUE_REGIE_DOMINANCE=%q: a share between 0.5 and 0.85 is expected", v)
@@ -55,7 +62,7 @@ func regieSettings() (regie.Settings, error) {
 }
 
 func wireRegie(ctx context.Context, a *App) error {
-	st, err := regieSettings()
+	st, err := regieSettings(a.Cfg)
 	if err != nil {
 		return err
 	}
