@@ -19,9 +19,9 @@ import (
 	"github.com/fabrique-des-energies/fabrique/internal/observatory"
 )
 
-// tileServer answers every map tile with a small grey PNG, standing in for
+// obsTileServer answers every map tile with a small grey PNG, standing in for
 // OpenStreetMap on a machine without network.
-func tileServer(t *testing.T) string {
+func obsTileServer(t *testing.T) string {
 	png, _ := base64.StdEncoding.DecodeString("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mN8/x8AAwMCAO+ip1sAAAAASUVORK5CYII=")
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "image/png")
@@ -31,10 +31,10 @@ func tileServer(t *testing.T) string {
 	return srv.URL + "/{z}/{x}/{y}.png"
 }
 
-func withTiles(url string) apptest.Option { return func(c *app.Config) { c.TileURL = url } }
+func obsWithTiles(url string) apptest.Option { return func(c *app.Config) { c.TileURL = url } }
 
-// stageCounts reads the stage funnel's data table of the dashboard.
-func stageCounts(t *testing.T, ctx context.Context) map[string]int {
+// obsStageCounts reads the stage funnel's data table of the dashboard.
+func obsStageCounts(t *testing.T, ctx context.Context) map[string]int {
 	t.Helper()
 	rows, err := chromedp.Run(ctx, chromedp.Evaluate[[][]string](`Array.from(document.querySelectorAll('#chart-etapes-table tbody tr')).map(r => [r.cells[0].textContent, r.cells[1].textContent])`))
 	if err != nil {
@@ -54,9 +54,9 @@ func stageCounts(t *testing.T, ctx context.Context) map[string]int {
 	return out
 }
 
-// waitFor polls a JavaScript condition until it holds (the next page of a
+// obsWaitFor polls a JavaScript condition until it holds (the next page of a
 // form post has loaded, a map has drawn its markers).
-func waitFor(t *testing.T, ctx context.Context, cond string) {
+func obsWaitFor(t *testing.T, ctx context.Context, cond string) {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for {
@@ -77,7 +77,7 @@ func waitFor(t *testing.T, ctx context.Context, cond string) {
 // manager adds a journal entry and moves its stage → the dashboard changes.
 func TestObservatoryJourney(t *testing.T) {
 	ctx := Browser(t)
-	a := apptest.Start(t, apptest.WithDemo(), withTiles(tileServer(t)))
+	a := apptest.Start(t, apptest.WithDemo(), obsWithTiles(obsTileServer(t)))
 	// Camille Martin manages the Mornant community in the demo content.
 	camille, err := a.Auth.UserByEmail(context.Background(), "camille.martin@demo.example")
 	if err != nil {
@@ -90,7 +90,7 @@ func TestObservatoryJourney(t *testing.T) {
 
 	// The dashboard before.
 	run(t, ctx, chromedp.Navigate(a.URL+"/observatoire?territoire=region:84"), chromedp.WaitVisible(chromedp.ID("chiffres-cles")))
-	before := stageCounts(t, ctx)
+	before := obsStageCounts(t, ctx)
 	axe(t, ctx)
 
 	// Filter the list by région.
@@ -153,7 +153,7 @@ func TestObservatoryJourney(t *testing.T) {
 		chromedp.SendKeys(chromedp.ID("journal-body"), "Visite des toitures avec le bureau d'études."),
 		chromedp.Submit(chromedp.ID("journal-body")),
 	)
-	waitFor(t, ctx, `(document.getElementById('journal-entrees') || {}).textContent.includes("Visite des toitures")`)
+	obsWaitFor(t, ctx, `(document.getElementById('journal-entrees') || {}).textContent.includes("Visite des toitures")`)
 	if j := text(t, ctx, "#journal-entrees"); !strings.Contains(j, "Visite des toitures avec le bureau d'études.") || !strings.Contains(j, "Camille Martin") {
 		t.Fatalf("journal: %q", j)
 	}
@@ -162,7 +162,7 @@ func TestObservatoryJourney(t *testing.T) {
 		chromedp.SendKeys(chromedp.ID("stage-note"), "Accompagne deux communes voisines"),
 		chromedp.Submit(chromedp.ID("stage-note")),
 	)
-	waitFor(t, ctx, `(document.getElementById('historique-etapes') || {}).textContent.includes("Accompagne deux communes voisines")`)
+	obsWaitFor(t, ctx, `(document.getElementById('historique-etapes') || {}).textContent.includes("Accompagne deux communes voisines")`)
 	if s := text(t, ctx, "#etape-actuelle"); s != "Essaimage" {
 		t.Fatalf("stage after the move: %q", s)
 	}
@@ -173,7 +173,7 @@ func TestObservatoryJourney(t *testing.T) {
 
 	// The dashboard changed: one community left "Exploitation" for "Essaimage".
 	run(t, ctx, chromedp.Navigate(a.URL+"/observatoire?territoire=region:84"), chromedp.WaitVisible(chromedp.ID("chiffres-cles")))
-	after := stageCounts(t, ctx)
+	after := obsStageCounts(t, ctx)
 	if after["Exploitation"] != before["Exploitation"]-1 || after["Essaimage"] != before["Essaimage"]+1 {
 		t.Fatalf("stage funnel before %v, after %v", before, after)
 	}
@@ -190,7 +190,7 @@ func TestObservatoryMapFallsBackOffline(t *testing.T) {
 	}
 	dead := "http://" + l.Addr().String() + "/{z}/{x}/{y}.png"
 	l.Close()
-	a := apptest.Start(t, apptest.WithDemo(), withTiles(dead))
+	a := apptest.Start(t, apptest.WithDemo(), obsWithTiles(dead))
 	run(t, ctx, chromedp.Navigate(a.URL+"/communautes?departement=29"), chromedp.WaitVisible(chromedp.ID("obs-map")))
 	mode, err := chromedp.Run(ctx, chromedp.Poll[string](`document.getElementById('obs-map').dataset.mode === 'svg' ? 'svg' : null`, chromedp.WithPollingTimeout(20*time.Second)))
 	if err != nil || mode != "svg" {
