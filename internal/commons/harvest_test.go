@@ -116,6 +116,9 @@ func TestFederationTwoInstances(t *testing.T) {
 		if !strings.Contains(page, "Fabrique A") || strings.Count(page, `id="rapport-`) != 6 {
 			t.Errorf("admin page does not show the sources and six reports")
 		}
+		if rows, err := csvRows(get(t, admin, "/admin/moissonnage/rapports.csv", 200)); err != nil || len(rows) != 7 || rows[6][7] != fmt.Sprint(n) {
+			t.Errorf("jobs CSV: %v %v", rows, err)
+		}
 		post(t, admin, "/admin/moissonnage/reglages", url.Values{"grace": {"3"}}, http.StatusSeeOther)
 		if g, _ := b.Commons.GracePeriod(ctx); g != 72*time.Hour {
 			t.Errorf("grace period %v", g)

@@ -106,6 +106,11 @@ func TestOpenFormats(t *testing.T) {
 		if len(rows29) != l29.Total+1 || l29.Total == 0 {
 			t.Errorf("filtered CSV: %d rows for %d resources", len(rows29)-1, l29.Total)
 		}
+		var act commons.ActorDoc
+		anon.JSON("GET", "/api/v1/actors/"+commons.SampleActor, nil, &act)
+		if rowsR, _ := csvRows(get(t, anon, "/acteurs/"+commons.SampleActor+"/ressources.csv", 200)); len(rowsR) != len(act.Resources)+1 || len(act.Resources) < 3 {
+			t.Errorf("actor's resources CSV: %d rows for %d resources", len(rowsR)-1, len(act.Resources))
+		}
 		if rowsA, _ := csvRows(get(t, anon, "/actors.csv", 200)); len(rowsA) < 13 {
 			t.Errorf("actors CSV: %d rows", len(rowsA))
 		}

@@ -231,3 +231,25 @@ func (h *Handlers) saveActor(w http.ResponseWriter, r *http.Request) error {
 	}
 	return err
 }
+
+func (h *Handlers) actorResourcesCSV(w http.ResponseWriter, r *http.Request) error {
+	a, err := h.visibleActor(r)
+	if err != nil {
+		return err
+	}
+	list, err := h.s.ActorResources(r.Context(), a.ID)
+	if err != nil {
+		return err
+	}
+	cw := startCSV(w, a.Slug+"-ressources.csv")
+	_ = cw.Write([]string{"slug", "url", "titre", "resume", "type", "statut", "roles"})
+	mod := isModerator(r)
+	for _, x := range list {
+		if x.Hidden && !mod {
+			continue
+		}
+		_ = cw.Write([]string{x.Slug, h.s.baseURL + "/ressources/" + x.Slug, safeCell(x.Title), safeCell(x.Summary), x.Kind, x.Status, strings.Join(x.Roles, " | ")})
+	}
+	cw.Flush()
+	return cw.Error()
+}

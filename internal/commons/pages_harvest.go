@@ -3,6 +3,8 @@ package commons
 import (
 	"fmt"
 	"net/http"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/fabrique-des-energies/fabrique/internal/platform/errs"
@@ -95,4 +97,28 @@ func (h *Handlers) harvestSettings(w http.ResponseWriter, r *http.Request) error
 	}
 	web.SetFlash(w, fmt.Sprintf(tr(r, "Délai de grâce : %s.", "Grace period: %s."), humanDuration(d)))
 	return web.Redirect(w, r, "/admin/moissonnage")
+}
+
+func (h *Handlers) harvestJobsCSV(w http.ResponseWriter, r *http.Request) error {
+	jobs, err := h.s.Jobs(r.Context(), 0, 10000)
+	if err != nil {
+		return err
+	}
+	cw := startCSV(w, "moissonnages.csv")
+	_ = cw.Write([]string{"id", "source_id", "source", "debut", "fin", "etat", "lance_par", "creees", "mises_a_jour", "inchangees", "archivees", "erreurs", "details"})
+	for _, j := range jobs {
+		fin := ""
+		if j.FinishedAt != nil {
+			fin = rfc3339(*j.FinishedAt)
+		}
+		var details []string
+		for _, is := range j.Report {
+			details = append(details, strings.TrimPrefix(is.Item+" : "+is.Message, " : "))
+		}
+		_ = cw.Write([]string{strconv.FormatInt(j.ID, 10), strconv.FormatInt(j.SourceID, 10), safeCell(j.SourceName), rfc3339(j.StartedAt), fin, j.Status,
+			safeCell(j.Trigger), strconv.Itoa(j.Created), strconv.Itoa(j.Updated), strconv.Itoa(j.Unchanged), strconv.Itoa(j.Archived), strconv.Itoa(j.Errors),
+			safeCell(strings.Join(details, " | "))})
+	}
+	cw.Flush()
+	return cw.Error()
 }

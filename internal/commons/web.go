@@ -73,6 +73,7 @@ func (s *Service) Mount(srv *web.Server) *Handlers {
 		web.Route{Method: "GET", Pattern: "/acteurs/{slug}", Access: web.Public, Sample: act, Handler: h.actor},
 		web.Route{Method: "GET", Pattern: "/acteurs/{slug}/modifier", Access: web.SignedIn, Sample: act + "/modifier", Handler: h.editActorForm},
 		web.Route{Method: "POST", Pattern: "/acteurs/{slug}/modifier", Access: web.SignedIn, Sample: act + "/modifier", Handler: h.saveActor},
+		web.Route{Method: "GET", Pattern: "/acteurs/{slug}/ressources.csv", Access: web.Public, Sample: act + "/ressources.csv", Handler: h.actorResourcesCSV},
 		web.Route{Method: "GET", Pattern: "/acteurs/{slug}/historique", Access: web.Public, Sample: act + "/historique", Handler: h.history(EntityActor)},
 		web.Route{Method: "GET", Pattern: "/acteurs/{slug}/historique.csv", Access: web.Public, Sample: act + "/historique.csv", Handler: h.historyCSV(EntityActor)},
 		web.Route{Method: "GET", Pattern: "/acteurs/{slug}/revisions/{n}", Access: web.Public, Sample: act + "/revisions/1", Handler: h.revision(EntityActor)},
@@ -92,6 +93,7 @@ func (s *Service) Mount(srv *web.Server) *Handlers {
 		web.Route{Method: "POST", Pattern: "/admin/moissonnage/sources", Access: web.Admin, Handler: h.addSource},
 		web.Route{Method: "POST", Pattern: "/admin/moissonnage/sources/{id}/moissonner", Access: web.Admin, Sample: "/admin/moissonnage/sources/999999/moissonner", Handler: h.runSource},
 		web.Route{Method: "POST", Pattern: "/admin/moissonnage/reglages", Access: web.Admin, Handler: h.harvestSettings},
+		web.Route{Method: "GET", Pattern: "/admin/moissonnage/rapports.csv", Access: web.Admin, Handler: h.harvestJobsCSV},
 		// Open formats.
 		web.Route{Method: "GET", Pattern: "/catalog.jsonld", Access: web.Public, Handler: h.catalogJSONLD},
 		web.Route{Method: "GET", Pattern: "/catalog.ttl", Access: web.Public, Handler: h.catalogTurtle},
