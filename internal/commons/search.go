@@ -286,19 +286,14 @@ func (s *Service) ftsIDs(ctx context.Context, expr string) ([]int64, error) {
 	return out, nil
 }
 
-// match returns the snapshot positions (ascending: default order) of the resources matching a
-// query expression.
-func (sn *snapshot) match(ctx context.Context, s *Service, not bool, q frtext.Query) ([]int32, error) {
-	var expr string
-	switch {
-	case s.db.Dialect == db.Postgres && !not:
-		expr = q.TSQuery()
-	case s.db.Dialect == db.Postgres:
-		expr = q.NotTSQuery()
-	case !not:
-		expr = q.FTS5()
-	default:
-		expr = q.NotFTS5()
+// atomSet returns the snapshot positions (ascending: default order) of the resources whose
+// text contains one atom (word, prefix or phrase), as the store's full-text engine says. Atoms
+// are cached per snapshot, so searches sharing a word ask the engine once.
+func (sn *snapshot) atomSet(ctx context.Context, s *Service, a frtext.Atom) ([]int32, error) {
+	one := frtext.Query{Must: []frtext.Clause{{Alts: []frtext.Atom{a}}}}
+	expr := one.FTS5()
+	if s.db.Dialect == db.Postgres {
+		expr = one.TSQuery()
 	}
 	sn.cacheMu.Lock()
 	got, ok := sn.cache[expr]
@@ -324,6 +319,105 @@ func (sn *snapshot) match(ctx context.Context, s *Service, not bool, q frtext.Qu
 	sn.cache[expr] = out
 	sn.cacheMu.Unlock()
 	return out, nil
+}
+
+// union, intersect and subtract combine ascending position lists into new ones.
+func union(a, b []int32) []int32 {
+	out := make([]int32, 0, len(a)+len(b))
+	i, j := 0, 0
+	for i < len(a) && j < len(b) {
+		switch {
+		case a[i] < b[j]:
+			out = append(out, a[i])
+			i++
+		case a[i] > b[j]:
+			out = append(out, b[j])
+			j++
+		default:
+			out = append(out, a[i])
+			i, j = i+1, j+1
+		}
+	}
+	out = append(out, a[i:]...)
+	return append(out, b[j:]...)
+}
+
+func intersect(a, b []int32) []int32 {
+	out := make([]int32, 0, min(len(a), len(b)))
+	i, j := 0, 0
+	for i < len(a) && j < len(b) {
+		switch {
+		case a[i] < b[j]:
+			i++
+		case a[i] > b[j]:
+			j++
+		default:
+			out = append(out, a[i])
+			i, j = i+1, j+1
+		}
+	}
+	return out
+}
+
+func subtract(a, b []int32) []int32 {
+	out := make([]int32, 0, len(a))
+	j := 0
+	for _, x := range a {
+		for j < len(b) && b[j] < x {
+			j++
+		}
+		if j < len(b) && b[j] == x {
+			continue
+		}
+		out = append(out, x)
+	}
+	return out
+}
+
+// anyOf is the union of the atoms' sets.
+func (sn *snapshot) anyOf(ctx context.Context, s *Service, atoms []frtext.Atom) ([]int32, error) {
+	var out []int32
+	for i, a := range atoms {
+		set, err := sn.atomSet(ctx, s, a)
+		if err != nil {
+			return nil, err
+		}
+		if i == 0 {
+			out = set
+			continue
+		}
+		out = union(out, set)
+	}
+	return out, nil
+}
+
+// match returns the positions of the resources matching every clause of q and none of its
+// exclusions: the engine answers each atom, the boolean combination is done here, the same
+// way for both stores.
+func (sn *snapshot) match(ctx context.Context, s *Service, q frtext.Query) ([]int32, error) {
+	var res []int32
+	for i, c := range q.Must {
+		set, err := sn.anyOf(ctx, s, c.Alts)
+		if err != nil {
+			return nil, err
+		}
+		if i == 0 {
+			res = set
+		} else {
+			res = intersect(res, set)
+		}
+		if len(res) == 0 {
+			return res, nil
+		}
+	}
+	if len(q.Not) > 0 {
+		excl, err := sn.anyOf(ctx, s, q.Not)
+		if err != nil {
+			return nil, err
+		}
+		res = subtract(res, excl)
+	}
+	return res, nil
 }
 
 // SearchParams are the criteria of a search: text and filters (empty: any), page.
@@ -651,11 +745,11 @@ func (s *Service) search(ctx context.Context, p SearchParams, all bool) (*Search
 	var cand []int32 // nil: every entry
 	switch {
 	case len(q.Must) > 0:
-		if cand, err = sn.match(ctx, s, false, q); err != nil {
+		if cand, err = sn.match(ctx, s, q); err != nil {
 			return nil, err
 		}
 	case len(q.Not) > 0:
-		excl, err := sn.match(ctx, s, true, q)
+		excl, err := sn.anyOf(ctx, s, q.Not)
 		if err != nil {
 			return nil, err
 		}
@@ -852,10 +946,23 @@ func (s *Service) excerpts(ctx context.Context, res *SearchResult, q *frtext.Que
 	terms := q.Terms()
 	for i := range res.Hits {
 		if b, ok := bodies[res.Hits[i].ID]; ok && b != "" {
-			res.Hits[i].Excerpt = markup.Highlight(b, terms, 240)
+			res.Hits[i].Excerpt = markup.Highlight(excerptWindow(b, terms), terms, 240)
 		}
 	}
 	return nil
+}
+
+// excerptWindow cuts a long text around the first word a term starts, so that highlighting
+// works on a few hundred characters instead of the whole text.
+func excerptWindow(text string, terms []string) string {
+	const before, after = 120, 360
+	if len(text) <= before+after {
+		return text
+	}
+	at := max(frtext.FirstMatch(text, terms), 0)
+	runes := []rune(text)
+	from, to := max(0, at-before), min(len(runes), at+after)
+	return string(runes[from:to])
 }
 
 func (s *Service) facets(sn *snapshot, counts [dims][]int, f *filter) Facets {

@@ -179,3 +179,56 @@ var stopWords = func() map[string]bool {
 
 // IsStopWord reports whether a folded word is left out of the index.
 func IsStopWord(w string) bool { return stopWords[w] }
+
+// foldTable caches the folded form of the letters below U+0250 (Latin scripts).
+var foldTable = func() [0x250]string {
+	var t [0x250]string
+	for r := rune(0); r < 0x250; r++ {
+		t[r] = Fold(string(r))
+	}
+	return t
+}()
+
+// FirstMatch returns the index, in runes, of the first word of text that starts with one of
+// the terms (folded, as Terms and Parse produce them), or -1. It stops at the first match and
+// allocates little, for placing excerpts in long texts.
+func FirstMatch(text string, terms []string) int {
+	if len(terms) == 0 {
+		return -1
+	}
+	var word []byte
+	start, n := 0, 0
+	check := func() bool {
+		for _, t := range terms {
+			if len(word) >= len(t) && string(word[:len(t)]) == t {
+				return true
+			}
+		}
+		return false
+	}
+	for _, r := range text {
+		if isWordRune(r) {
+			if len(word) == 0 {
+				start = n
+			}
+			switch {
+			case r < utf8.RuneSelf:
+				word = append(word, byte(unicode.ToLower(r)))
+			case r < 0x250:
+				word = append(word, foldTable[r]...)
+			default:
+				word = append(word, Fold(string(r))...)
+			}
+		} else if len(word) > 0 {
+			if check() {
+				return start
+			}
+			word = word[:0]
+		}
+		n++
+	}
+	if len(word) > 0 && check() {
+		return start
+	}
+	return -1
+}

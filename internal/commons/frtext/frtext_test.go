@@ -196,3 +196,22 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestFirstMatch(t *testing.T) {
+	for _, c := range []struct {
+		text  string
+		terms []string
+		want  int
+	}{
+		{"La synergie des Énergies locales", []string{"energ"}, 16},
+		{"Cœur de l'œuvre", []string{"oeuvr"}, 10},
+		{"rien ici", []string{"energ"}, -1},
+		{"énergie", []string{"xyz", "energ"}, 0},
+		{"fin: Énergie", []string{"energ"}, 5},
+		{"", nil, -1},
+	} {
+		if got := FirstMatch(c.text, c.terms); got != c.want {
+			t.Errorf("FirstMatch(%q, %v) = %d, want %d", c.text, c.terms, got, c.want)
+		}
+	}
+}
