@@ -196,3 +196,25 @@ func TestAPIReadOnlyHarvested(t *testing.T) {
 		t.Fatalf("edit form of a harvested resource: %d", resp.StatusCode)
 	}
 }
+
+// A deleted account's contributions stay, without its name.
+func TestDeletedAccountContributionsStay(t *testing.T) {
+	apptest.Each(t, func(t *testing.T, a *apptest.App) {
+		email := a.NewUser(web.RoleMember)
+		c := a.WithToken(a.Token(email))
+		var r commons.ResourceDoc
+		if st := c.JSON("POST", "/api/v1/resources", commons.ResourceDoc{Title: "Contribution durable"}, &r); st != http.StatusCreated {
+			t.Fatalf("POST: %d", st)
+		}
+		if st := c.JSON("DELETE", "/api/v1/me", nil, nil); st != http.StatusNoContent {
+			t.Fatalf("delete account: %d", st)
+		}
+		var revs struct {
+			Items []commons.RevisionDoc `json:"items"`
+		}
+		a.Anonymous().JSON("GET", "/api/v1/resources/"+r.Slug+"/revisions", nil, &revs)
+		if len(revs.Items) != 1 || revs.Items[0].Author != commons.DeletedAccountName {
+			t.Fatalf("revisions after deletion: %+v", revs.Items)
+		}
+	})
+}

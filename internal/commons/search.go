@@ -18,7 +18,6 @@ import (
 
 	"github.com/fabrique-des-energies/fabrique/internal/commons/frtext"
 	"github.com/fabrique-des-energies/fabrique/internal/platform/db"
-	"github.com/fabrique-des-energies/fabrique/internal/platform/errs"
 	"github.com/fabrique-des-energies/fabrique/internal/platform/i18n"
 	"github.com/fabrique-des-energies/fabrique/internal/platform/markup"
 	"github.com/fabrique-des-energies/fabrique/internal/territory"
@@ -1023,5 +1022,3 @@ func (s *Service) CountResources(ctx context.Context) (int, error) {
 	err := s.db.R.QueryRowContext(ctx, `SELECT count(*) FROM resources`).Scan(&n)
 	return n, err
 }
-
-var _ = errs.Invalid
