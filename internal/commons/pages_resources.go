@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/fabrique-des-energies/fabrique/internal/platform/errs"
@@ -46,6 +48,49 @@ type menu struct {
 	Options              []menuOption
 }
 
+// menusHTML renders the four filter menus; the result is cached per language and selection
+// (the search page is the busiest page, and the menus are most of its markup).
+func menusHTML(ms []menu, lg string) template.HTML {
+	var key strings.Builder
+	key.WriteString(lg)
+	for _, m := range ms {
+		sel := ""
+		for _, o := range m.Options {
+			if o.Selected {
+				sel = o.Code
+			}
+		}
+		key.WriteString("|" + sel)
+	}
+	if v, ok := menuCache.Load(key.String()); ok {
+		return v.(template.HTML)
+	}
+	var b strings.Builder
+	for _, m := range ms {
+		fmt.Fprintf(&b, `<div><label for="%s">%s</label><select id="%s" name="%s"><option value="">%s</option>`,
+			m.ID, template.HTMLEscapeString(m.Label), m.ID, m.Name, template.HTMLEscapeString(m.Any))
+		for _, o := range m.Options {
+			sel := ""
+			if o.Selected {
+				sel = " selected"
+			}
+			fmt.Fprintf(&b, `<option value="%s"%s>%s</option>`, template.HTMLEscapeString(o.Code), sel, template.HTMLEscapeString(o.Label))
+		}
+		b.WriteString("</select></div>\n")
+	}
+	h := template.HTML(b.String())
+	if menuCached.Add(1) <= 512 {
+		menuCache.Store(key.String(), h)
+	}
+	return h
+}
+
+// menuCache holds rendered menus for the most requested selections (at most 512).
+var (
+	menuCache  sync.Map
+	menuCached atomic.Int64
+)
+
 func makeMenu(lg, id, name, label, anyLabel string, opts Options, selected string) menu {
 	m := menu{ID: id, Name: name, Label: label, Any: anyLabel}
 	for _, o := range opts {
@@ -71,7 +116,7 @@ type activeFilter struct {
 
 type listView struct {
 	P       SearchParams
-	Menus   []menu
+	Menus   template.HTML
 	Hits    []hitView
 	Total   string
 	Result  *SearchResult
@@ -133,12 +178,12 @@ func (h *Handlers) list(w http.ResponseWriter, r *http.Request) error {
 			v.Hits = append(v.Hits, hv)
 		}
 	}
-	v.Menus = []menu{
+	v.Menus = menusHTML([]menu{
 		makeMenu(lg, "f-kind", "kind", tr(r, "Type", "Kind"), tr(r, "tous", "any"), Kinds, v.P.Kind),
 		makeMenu(lg, "f-theme", "theme", tr(r, "Thème", "Theme"), tr(r, "tous", "any"), Themes, v.P.Theme),
 		makeMenu(lg, "f-licence", "licence", tr(r, "Licence", "Licence"), tr(r, "toutes", "any"), Licences, v.P.Licence),
 		makeMenu(lg, "f-maturity", "maturity", tr(r, "Maturité", "Maturity"), tr(r, "toutes", "any"), Maturities, v.P.Maturity),
-	}
+	}, lg)
 	add := func(param, label string) {
 		if r.URL.Query().Get(param) != "" {
 			v.Filters = append(v.Filters, activeFilter{Label: label, Remove: withParam(r.URL, param, "")})

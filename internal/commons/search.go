@@ -15,6 +15,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode"
 
 	"github.com/fabrique-des-energies/fabrique/internal/commons/frtext"
 	"github.com/fabrique-des-energies/fabrique/internal/platform/db"
@@ -617,6 +618,18 @@ func (sn *snapshot) compile(q *frtext.Query) cquery {
 	return out
 }
 
+// any reports whether some atom of the query occurs in the tokens.
+func (q cquery) any(toks []uint32) bool {
+	for _, alts := range q {
+		for i := range alts {
+			if alts[i].matches(toks) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 func (a *catom) matches(toks []uint32) bool {
 	n := len(a.ids)
 	for i := 0; i+n <= len(toks); i++ {
@@ -881,8 +894,15 @@ func (s *Service) search(ctx context.Context, p SearchParams, all bool) (*Search
 			h.Score = score(cq, e)
 		}
 		if !all {
-			h.TitleHTML = markup.Highlight(e.title, terms, 0)
-			h.SummaryHTML = markup.Highlight(e.summary, terms, 0)
+			// Highlight only where a searched word is (known from the interned tokens).
+			h.TitleHTML = template.HTML(template.HTMLEscapeString(e.title))
+			h.SummaryHTML = template.HTML(template.HTMLEscapeString(e.summary))
+			if cq.any(e.titleToks) {
+				h.TitleHTML = markup.Highlight(e.title, terms, 0)
+			}
+			if cq.any(e.summaryToks) {
+				h.SummaryHTML = markup.Highlight(e.summary, terms, 0)
+			}
 		}
 		res.Hits = append(res.Hits, h)
 	}
@@ -945,23 +965,94 @@ func (s *Service) excerpts(ctx context.Context, res *SearchResult, q *frtext.Que
 	terms := q.Terms()
 	for i := range res.Hits {
 		if b, ok := bodies[res.Hits[i].ID]; ok && b != "" {
-			res.Hits[i].Excerpt = markup.Highlight(excerptWindow(b, terms), terms, 240)
+			res.Hits[i].Excerpt = excerpt(b, terms, 240)
 		}
 	}
 	return nil
 }
 
-// excerptWindow cuts a long text around the first word a term starts, so that highlighting
-// works on a few hundred characters instead of the whole text.
-func excerptWindow(text string, terms []string) string {
-	const before, after = 120, 360
-	if len(text) <= before+after {
-		return text
-	}
-	at := max(frtext.FirstMatch(text, terms), 0)
+// excerpt returns, as escaped HTML, about max characters of text around the first word a
+// term starts, every word starting with a term in <mark>, "…" where the text is cut. It does
+// what markup.Highlight does for titles, in one pass over a window of the text: bodies are long
+// and the search page shows up to twenty of them.
+func excerpt(text string, terms []string, max int) template.HTML {
 	runes := []rune(text)
-	from, to := max(0, at-before), min(len(runes), at+after)
-	return string(runes[from:to])
+	at := 0
+	if m := frtext.FirstMatch(text, terms); m > 0 {
+		at = m
+	}
+	from := at - max/3
+	if from <= 0 {
+		from = 0
+	} else {
+		for from < at && !unicode.IsSpace(runes[from-1]) {
+			from++
+		}
+	}
+	to := from + max
+	if to >= len(runes) {
+		to = len(runes)
+	} else {
+		for to > at && !unicode.IsSpace(runes[to]) {
+			to--
+		}
+	}
+	var b strings.Builder
+	if from > 0 {
+		b.WriteString("… ")
+	}
+	var word []rune
+	var folded []byte
+	space := false
+	flush := func() {
+		if len(word) == 0 {
+			return
+		}
+		folded = folded[:0]
+		for _, r := range word {
+			folded = frtext.AppendFolded(folded, r)
+		}
+		hit := false
+		for _, t := range terms {
+			if len(folded) >= len(t) && string(folded[:len(t)]) == t {
+				hit = true
+				break
+			}
+		}
+		if hit {
+			b.WriteString("<mark>")
+		}
+		b.WriteString(template.HTMLEscapeString(string(word)))
+		if hit {
+			b.WriteString("</mark>")
+		}
+		word = word[:0]
+	}
+	for _, r := range runes[from:to] {
+		if frtext.IsWordRune(r) {
+			if space {
+				b.WriteByte(' ')
+				space = false
+			}
+			word = append(word, r)
+			continue
+		}
+		flush()
+		if unicode.IsSpace(r) {
+			space = b.Len() > 0
+			continue
+		}
+		if space {
+			b.WriteByte(' ')
+			space = false
+		}
+		b.WriteString(template.HTMLEscapeString(string(r)))
+	}
+	flush()
+	if to < len(runes) {
+		b.WriteString(" …")
+	}
+	return template.HTML(b.String())
 }
 
 func (s *Service) facets(sn *snapshot, counts [dims][]int, f *filter) Facets {
@@ -1000,8 +1091,8 @@ func (s *Service) facets(sn *snapshot, counts [dims][]int, f *filter) Facets {
 		}
 		return a.Code < b.Code
 	})
-	if len(fs.Territory) > 30 {
-		fs.Territory = fs.Territory[:30]
+	if len(fs.Territory) > 20 {
+		fs.Territory = fs.Territory[:20]
 	}
 	return fs
 }

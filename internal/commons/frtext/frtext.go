@@ -189,6 +189,20 @@ var foldTable = func() [0x250]string {
 	return t
 }()
 
+// IsWordRune reports whether r belongs to words (letters and ASCII digits).
+func IsWordRune(r rune) bool { return isWordRune(r) }
+
+// AppendFolded appends the folded form of one rune (lower case, no diacritics).
+func AppendFolded(b []byte, r rune) []byte {
+	switch {
+	case r < utf8.RuneSelf:
+		return append(b, byte(unicode.ToLower(r)))
+	case r < 0x250:
+		return append(b, foldTable[r]...)
+	}
+	return append(b, Fold(string(r))...)
+}
+
 // FirstMatch returns the index, in runes, of the first word of text that starts with one of
 // the terms (folded, as Terms and Parse produce them), or -1. It stops at the first match and
 // allocates little, for placing excerpts in long texts.
@@ -211,14 +225,7 @@ func FirstMatch(text string, terms []string) int {
 			if len(word) == 0 {
 				start = n
 			}
-			switch {
-			case r < utf8.RuneSelf:
-				word = append(word, byte(unicode.ToLower(r)))
-			case r < 0x250:
-				word = append(word, foldTable[r]...)
-			default:
-				word = append(word, Fold(string(r))...)
-			}
+			word = AppendFolded(word, r)
 		} else if len(word) > 0 {
 			if check() {
 				return start
