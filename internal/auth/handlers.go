@@ -52,23 +52,6 @@ type authForm struct {
 	Invalid           map[string]bool
 }
 
-func formErrors(lang string, err error) ([]string, map[string]bool) {
-	e, ok := errs.As(err)
-	if !ok {
-		return nil, nil
-	}
-	invalid := map[string]bool{}
-	var msgs []string
-	for _, d := range e.Details {
-		invalid[d.Field] = true
-		msgs = append(msgs, d.Message.In(lang))
-	}
-	if len(msgs) == 0 {
-		msgs = []string{e.Message.In(lang)}
-	}
-	return msgs, invalid
-}
-
 func (h *Handlers) signupForm(w http.ResponseWriter, r *http.Request) error {
 	if web.CurrentUser(r.Context()) != nil {
 		return web.Redirect(w, r, "/compte")
@@ -95,7 +78,7 @@ func (h *Handlers) signup(w http.ResponseWriter, r *http.Request) error {
 		if !errs.Is(err, errs.Invalid) {
 			return err
 		}
-		f.Errors, f.Invalid = formErrors(lang, err)
+		f.Errors, f.Invalid = web.FormErrors(lang, err)
 		return h.tmpl.Render(w, r, http.StatusUnprocessableEntity, "signup", &web.Page{Title: i18n.T("Créer un compte", "Create an account").In(lang), Data: f})
 	}
 	secret, u, err := h.svc.Login(r.Context(), f.Email, pw, web.ClientIP(r), r.UserAgent())
@@ -140,7 +123,7 @@ func (h *Handlers) login(w http.ResponseWriter, r *http.Request) error {
 		if code != errs.Unauthorized && code != errs.TooMany && code != errs.Forbidden {
 			return err
 		}
-		f.Errors, _ = formErrors(lang, err)
+		f.Errors, _ = web.FormErrors(lang, err)
 		f.Invalid = map[string]bool{"email": code == errs.Unauthorized, "password": code == errs.Unauthorized}
 		if code == errs.TooMany {
 			w.Header().Set("Retry-After", "900")
@@ -207,7 +190,7 @@ func (h *Handlers) changePassword(w http.ResponseWriter, r *http.Request) error 
 		if !errs.Is(err, errs.Invalid) {
 			return err
 		}
-		msgs, inv := formErrors(lang, err)
+		msgs, inv := web.FormErrors(lang, err)
 		return h.renderAccount(w, r, http.StatusUnprocessableEntity, accountView{Errors: msgs, Invalid: inv})
 	}
 	web.SetFlash(w, i18n.T("Mot de passe changé. Vos autres sessions sont fermées.", "Password changed. Your other sessions are closed.").In(lang))
@@ -221,7 +204,7 @@ func (h *Handlers) createToken(w http.ResponseWriter, r *http.Request) error {
 		if !errs.Is(err, errs.Invalid) {
 			return err
 		}
-		msgs, inv := formErrors(web.Lang(r.Context()), err)
+		msgs, inv := web.FormErrors(web.Lang(r.Context()), err)
 		return h.renderAccount(w, r, http.StatusUnprocessableEntity, accountView{Errors: msgs, Invalid: inv})
 	}
 	// The secret is shown on this answer only; it is never stored in clear.
@@ -258,7 +241,7 @@ func (h *Handlers) deleteAccount(w http.ResponseWriter, r *http.Request) error {
 		if !errs.Is(err, errs.Invalid) {
 			return err
 		}
-		msgs, inv := formErrors(lang, err)
+		msgs, inv := web.FormErrors(lang, err)
 		return h.renderAccount(w, r, http.StatusUnprocessableEntity, accountView{Errors: msgs, Invalid: inv})
 	}
 	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode})

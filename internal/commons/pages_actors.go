@@ -56,7 +56,7 @@ func (h *Handlers) actors(w http.ResponseWriter, r *http.Request) error {
 		if !errs.Is(err, errs.Invalid) {
 			return err
 		}
-		v.Errors, _ = formErrors(lang(r), err)
+		v.Errors, _ = web.FormErrors(lang(r), err)
 		status = http.StatusUnprocessableEntity
 	}
 	const per = 50
@@ -166,7 +166,7 @@ func (h *Handlers) createActor(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		v := actorFormView{New: true, Action: "/acteurs", Cancel: "/acteurs", F: f, Comment: r.PostFormValue("comment")}
-		v.Errors, v.Invalid = formErrors(lang(r), err)
+		v.Errors, v.Invalid = web.FormErrors(lang(r), err)
 		if v.Invalid["territory"] && f.Territory != nil {
 			v.F.Territory = nil
 			v.Territory = r.PostFormValue("territory")
@@ -222,7 +222,7 @@ func (h *Handlers) saveActor(w http.ResponseWriter, r *http.Request) error {
 		v.Base = cur.Revision
 		return h.renderActorForm(w, r, http.StatusConflict, v)
 	case errs.Is(err, errs.Invalid):
-		v.Errors, v.Invalid = formErrors(lang(r), err)
+		v.Errors, v.Invalid = web.FormErrors(lang(r), err)
 		if v.Invalid["territory"] && f.Territory != nil {
 			v.F.Territory = nil
 			v.Territory = r.PostFormValue("territory")

@@ -53,7 +53,7 @@ func (h *Handlers) addSource(w http.ResponseWriter, r *http.Request) error {
 		if !errs.Is(err, errs.Invalid) {
 			return err
 		}
-		v.Errors, v.Invalid = formErrors(lang(r), err)
+		v.Errors, v.Invalid = web.FormErrors(lang(r), err)
 		return h.renderHarvest(w, r, http.StatusUnprocessableEntity, v)
 	}
 	web.SetFlash(w, fmt.Sprintf(tr(r, "Source « %s » enregistrée. Lancez un moissonnage pour en importer les ressources.", "Source \"%s\" registered. Run a harvest to import its resources."), src.Name))
@@ -92,7 +92,7 @@ func (h *Handlers) harvestSettings(w http.ResponseWriter, r *http.Request) error
 			return err
 		}
 		v := harvestView{}
-		v.Errors, v.Invalid = formErrors(lang(r), err)
+		v.Errors, v.Invalid = web.FormErrors(lang(r), err)
 		return h.renderHarvest(w, r, http.StatusUnprocessableEntity, v)
 	}
 	web.SetFlash(w, fmt.Sprintf(tr(r, "Délai de grâce : %s.", "Grace period: %s."), humanDuration(d)))

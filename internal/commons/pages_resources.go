@@ -142,7 +142,7 @@ func (h *Handlers) list(w http.ResponseWriter, r *http.Request) error {
 		if !errs.Is(err, errs.Invalid) {
 			return err
 		}
-		v.Errors, _ = formErrors(lg, err)
+		v.Errors, _ = web.FormErrors(lg, err)
 		status = http.StatusUnprocessableEntity
 	}
 	v.P = p
@@ -345,7 +345,7 @@ func (h *Handlers) create(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		v := formView{New: true, Action: "/ressources", Cancel: "/ressources", F: f, Comment: r.PostFormValue("comment")}
-		v.Errors, v.Invalid = formErrors(lang(r), err)
+		v.Errors, v.Invalid = web.FormErrors(lang(r), err)
 		return h.renderForm(w, r, http.StatusUnprocessableEntity, v)
 	}
 	web.SetFlash(w, tr(r, "Ressource créée. Merci pour ce commun !", "Resource created. Thank you for this common!"))
@@ -417,7 +417,7 @@ func (h *Handlers) save(w http.ResponseWriter, r *http.Request) error {
 		v.Base = cur.Revision
 		return h.renderForm(w, r, http.StatusConflict, v)
 	case errs.Is(err, errs.Invalid):
-		v.Errors, v.Invalid = formErrors(lang(r), err)
+		v.Errors, v.Invalid = web.FormErrors(lang(r), err)
 		return h.renderForm(w, r, http.StatusUnprocessableEntity, v)
 	}
 	return err

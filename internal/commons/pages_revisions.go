@@ -271,7 +271,7 @@ func (h *Handlers) report(e Entity) web.HandlerFunc {
 		switch {
 		case errs.Is(err, errs.Invalid):
 			v := reportView{Info: info, Reason: reason}
-			v.Errors, v.Invalid = formErrors(lang(r), err)
+			v.Errors, v.Invalid = web.FormErrors(lang(r), err)
 			return h.renderReport(w, r, http.StatusUnprocessableEntity, v)
 		case errs.Is(err, errs.Conflict):
 			e, _ := errs.As(err)

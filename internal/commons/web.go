@@ -132,24 +132,6 @@ func tr(r *http.Request, fr, en string) string { return i18n.T(fr, en).In(lang(r
 
 func isModerator(r *http.Request) bool { return web.CurrentUser(r.Context()).IsModerator() }
 
-// formErrors lists an Invalid error's messages and the fields concerned, for a form.
-func formErrors(lang string, err error) ([]string, map[string]bool) {
-	e, ok := errs.As(err)
-	if !ok {
-		return nil, nil
-	}
-	invalid := map[string]bool{}
-	var msgs []string
-	for _, d := range e.Details {
-		invalid[d.Field] = true
-		msgs = append(msgs, d.Message.In(lang))
-	}
-	if len(msgs) == 0 {
-		msgs = []string{e.Message.In(lang)}
-	}
-	return msgs, invalid
-}
-
 func pathInt(r *http.Request, name string) (int64, error) {
 	v, err := strconv.ParseInt(r.PathValue(name), 10, 64)
 	if err != nil || v < 0 {

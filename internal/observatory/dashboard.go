@@ -152,7 +152,7 @@ func (h *Handlers) dashboard(w http.ResponseWriter, r *http.Request) error {
 	}
 	v.ListURL = "/communautes"
 	if scope != nil {
-		v.KindLabel = kindLabel(scope.Kind)
+		v.KindLabel = scope.Kind.Label()
 		v.Parents = h.svc.terr.Parents(*scope)
 		v.ListURL += "?territoire=" + url.QueryEscape(string(scope.Kind)+":"+scope.Code)
 	}

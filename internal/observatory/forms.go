@@ -103,7 +103,7 @@ func (h *Handlers) communityForm(w http.ResponseWriter, r *http.Request, status 
 	}
 	if err != nil {
 		var inv map[string]bool
-		v.Errors, inv = formErrors(lang(r), err)
+		v.Errors, inv = web.FormErrors(lang(r), err)
 		v.Invalid = map[string]bool{}
 		for f := range inv {
 			v.Invalid[fieldColumn(f)] = true
@@ -364,7 +364,7 @@ func projectInput(r *http.Request) (ProjectInput, map[string]string, error) {
 func (h *Handlers) projectForm(w http.ResponseWriter, r *http.Request, status int, v projectFormView, err error) error {
 	v.Technologies, v.Statuses = Technologies.Options(), ProjectStatuses.Options()
 	if err != nil {
-		v.Errors, v.Invalid = formErrors(lang(r), err)
+		v.Errors, v.Invalid = web.FormErrors(lang(r), err)
 	}
 	l := lang(r)
 	title := i18n.T("Ajouter un projet", "Add a project").In(l)

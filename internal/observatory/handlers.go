@@ -109,24 +109,6 @@ func lang(r *http.Request) string { return web.Lang(r.Context()) }
 
 func tr(r *http.Request, fr, en string) string { return i18n.T(fr, en).In(lang(r)) }
 
-// formErrors turns a coded error into messages and the set of bad fields.
-func formErrors(l string, err error) ([]string, map[string]bool) {
-	e, ok := errs.As(err)
-	if !ok {
-		return nil, nil
-	}
-	invalid := map[string]bool{}
-	var msgs []string
-	for _, d := range e.Details {
-		invalid[d.Field] = true
-		msgs = append(msgs, d.Message.In(l))
-	}
-	if len(msgs) == 0 {
-		msgs = []string{e.Message.In(l)}
-	}
-	return msgs, invalid
-}
-
 func parseForm(r *http.Request) error {
 	if err := r.ParseForm(); err != nil {
 		return errs.Wrap(errs.Invalid, err, "Formulaire illisible.", "Unreadable form.")
@@ -247,21 +229,6 @@ type listView struct {
 	CanCreate     bool
 }
 
-// kindLabel names a territory kind.
-func kindLabel(k territory.Kind) i18n.Text {
-	switch k {
-	case territory.Commune:
-		return i18n.T("commune", "municipality")
-	case territory.EPCI:
-		return i18n.T("intercommunalité", "inter-municipality")
-	case territory.Departement:
-		return i18n.T("département", "département")
-	case territory.Region:
-		return i18n.T("région", "region")
-	}
-	return i18n.T(string(k), string(k))
-}
-
 // filterTerritory is the most precise territory a filter names.
 func (h *Handlers) filterTerritory(f Filter) *territory.Territory {
 	for _, c := range []struct {
@@ -319,14 +286,14 @@ func (h *Handlers) list(w http.ResponseWriter, r *http.Request) error {
 		if !errs.Is(err, errs.Invalid) {
 			return err
 		}
-		v.Errors, v.Invalid = formErrors(lang(r), err)
+		v.Errors, v.Invalid = web.FormErrors(lang(r), err)
 		status = http.StatusUnprocessableEntity
 		f = Filter{Sort: "name", Page: 1, Limit: PageSize}
 	}
 	v.Filter = f
 	v.Territory = h.filterTerritory(f)
 	if v.Territory != nil {
-		v.TerritoryKind = kindLabel(v.Territory.Kind)
+		v.TerritoryKind = v.Territory.Kind.Label()
 	}
 	v.TerritoryText = q.Get("territoire")
 	if v.TerritoryText == "" {
@@ -493,7 +460,7 @@ func (h *Handlers) renderCommunity(w http.ResponseWriter, r *http.Request, statu
 		v.Input = map[string]string{}
 	}
 	if formErr != nil {
-		v.Errors, v.Invalid = formErrors(lang(r), formErr)
+		v.Errors, v.Invalid = web.FormErrors(lang(r), formErr)
 	}
 	if v.CanEdit, err = h.svc.CanEdit(ctx, id, c.ID); err != nil {
 		return err

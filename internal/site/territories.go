@@ -11,19 +11,7 @@ import (
 )
 
 // KindLabel names a territory kind in French and English.
-func KindLabel(k territory.Kind) i18n.Text {
-	switch k {
-	case territory.Commune:
-		return i18n.T("commune", "municipality")
-	case territory.EPCI:
-		return i18n.T("intercommunalité (EPCI)", "inter-municipality (EPCI)")
-	case territory.Departement:
-		return i18n.T("département", "département")
-	case territory.Region:
-		return i18n.T("région", "region")
-	}
-	return i18n.T(string(k), string(k))
-}
+func KindLabel(k territory.Kind) i18n.Text { return k.Label() }
 
 // Ref is a compact reference to a territory in JSON.
 type Ref struct {

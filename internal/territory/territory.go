@@ -17,6 +17,8 @@ package territory
 
 import (
 	"fmt"
+
+	"github.com/fabrique-des-energies/fabrique/internal/platform/i18n"
 	"strings"
 	"sync"
 )
@@ -48,6 +50,21 @@ func (k Kind) rank() int {
 		return 3
 	}
 	return 4
+}
+
+// Label names the kind for people, in French and English.
+func (k Kind) Label() i18n.Text {
+	switch k {
+	case Commune:
+		return i18n.T("commune", "municipality")
+	case EPCI:
+		return i18n.T("intercommunalité (EPCI)", "inter-municipality (EPCI)")
+	case Departement:
+		return i18n.T("département", "département")
+	case Region:
+		return i18n.T("région", "region")
+	}
+	return i18n.T(string(k), string(k))
 }
 
 // Valid reports whether k is one of the four levels.

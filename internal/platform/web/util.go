@@ -44,3 +44,22 @@ func SafeNext(next, fallback string) string {
 	}
 	return next
 }
+
+// FormErrors turns a coded error into the lines of a form's error summary
+// and the set of fields to mark invalid.
+func FormErrors(lang string, err error) ([]string, map[string]bool) {
+	e, ok := errs.As(err)
+	if !ok {
+		return nil, nil
+	}
+	invalid := map[string]bool{}
+	var msgs []string
+	for _, d := range e.Details {
+		invalid[d.Field] = true
+		msgs = append(msgs, d.Message.In(lang))
+	}
+	if len(msgs) == 0 {
+		msgs = []string{e.Message.In(lang)}
+	}
+	return msgs, invalid
+}
