@@ -84,6 +84,10 @@ func (s *Site) Mount() {
 	s.srv.AddNav(
 		web.NavItem{Path: "/", Label: i18n.T("Accueil", "Home"), Order: 0},
 		web.NavItem{Path: "/territoires", Label: i18n.T("Territoires", "Territories"), Order: 60},
+		// Capabilities to come: their place in the navigation is kept, and
+		// their page says honestly that they are being prepared.
+		web.NavItem{Path: "/coalitions", Label: i18n.T("Coalitions et défis", "Coalitions and challenges"), Order: 30},
+		web.NavItem{Path: "/dialogue", Label: i18n.T("Dialogue territorial", "Territorial dialogue"), Order: 40},
 	)
 	s.srv.Handle(
 		web.Route{Method: "GET", Pattern: "/{$}", Access: web.Public, Sample: "/", Handler: s.home},
@@ -93,6 +97,8 @@ func (s *Site) Mount() {
 		web.Route{Method: "GET", Pattern: "/territoires/{kind}/{code}", Access: web.Public, Sample: "/territoires/commune/29039", Handler: s.territoryPage},
 		web.Route{Method: "GET", Pattern: "/api/v1/territories", Access: web.Public, Sample: "/api/v1/territories?q=concarneau", Handler: s.apiSearch},
 		web.Route{Method: "GET", Pattern: "/api/v1/territories/{kind}/{code}", Access: web.Public, Sample: "/api/v1/territories/commune/66150", Handler: s.apiTerritory},
+		web.Route{Method: "GET", Pattern: "/coalitions", Access: web.Public, Handler: s.upcoming(upcomingCoalitions)},
+		web.Route{Method: "GET", Pattern: "/dialogue", Access: web.Public, Handler: s.upcoming(upcomingDialogue)},
 		web.Route{Method: "GET", Pattern: "/healthz", Access: web.Public, Handler: s.healthz},
 		web.Route{Method: "GET", Pattern: "/readyz", Access: web.Public, Handler: s.readyz},
 		// Metrics are public like the rest of the operational endpoints;
@@ -104,6 +110,38 @@ func (s *Site) Mount() {
 		web.Route{Method: "GET", Pattern: "/", Access: web.Public, Sample: "/cette-page-n-existe-pas", Handler: s.notFound},
 	)
 	s.srv.Metrics().AddGauges(s.dbGauges)
+}
+
+// upcomingView presents a capability that is not open yet.
+type upcomingView struct {
+	Title, Lead i18n.Text
+	Links       []web.NavItem
+}
+
+var upcomingCoalitions = upcomingView{
+	Title: i18n.T("Coalitions, défis et événements", "Coalitions, challenges and events"),
+	Lead: i18n.T("Les territoires y publieront leurs défis, les acteurs y formeront des coalitions, et les résidences, séminaires et ateliers y seront consignés comme ressources.",
+		"Territories will post their challenges here, actors will form coalitions, and residencies, seminars and workshops will be recorded as resources."),
+	Links: []web.NavItem{
+		{Path: "/ressources", Label: i18n.T("Les ressources communes, dont les comptes rendus de résidences et de séminaires", "The shared resources, including reports of residencies and seminars")},
+		{Path: "/observatoire", Label: i18n.T("L'observatoire des communautés énergétiques et de leur accompagnement", "The observatory of energy communities and their accompaniment")},
+	},
+}
+
+var upcomingDialogue = upcomingView{
+	Title: i18n.T("Enquêtes et dialogue territorial", "Surveys and territorial dialogue"),
+	Lead: i18n.T("Enquêtes et consultations structurées, y compris avec les personnes opposées aux projets d'énergies renouvelables.",
+		"Surveys and structured consultations, including with people opposed to renewable energy projects."),
+	Links: []web.NavItem{
+		{Path: "/ressources?theme=dialogue-enr", Label: i18n.T("Les ressources sur la mise en dialogue des oppositions aux EnR", "Resources on dialogue with opponents of renewable energy")},
+		{Path: "/communautes", Label: i18n.T("Les communautés énergétiques près de chez vous", "Energy communities near you")},
+	},
+}
+
+func (s *Site) upcoming(v upcomingView) web.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		return s.tmpl.Render(w, r, http.StatusOK, "upcoming", &web.Page{Title: v.Title.In(web.Lang(r.Context())), Data: v})
+	}
 }
 
 func (s *Site) notFound(w http.ResponseWriter, r *http.Request) error {
