@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -456,5 +457,33 @@ func TestPerformanceTargets(t *testing.T) {
 		if r.Errors > 0 || r.P99 > 50*time.Millisecond {
 			t.Errorf("HTTP, %s: %d errors, p99 %v (target 50 ms)", c.name, r.Errors, r.P99)
 		}
+	}
+}
+
+// TestWriteLoadFixture prepares an outside load test against the real
+// binary (scripts/load-search.sh): with FABRIQUE_LOAD_FIXTURE=DIR it writes
+// the store of 20,000 generated resources to DIR/data/fabrique.db and the
+// 2,000 distinct search paths to DIR/paths.txt. Without it, it skips.
+func TestWriteLoadFixture(t *testing.T) {
+	out := os.Getenv("FABRIQUE_LOAD_FIXTURE")
+	if out == "" {
+		t.Skip("set FABRIQUE_LOAD_FIXTURE=DIR to write the load-test fixture")
+	}
+	src := copyStore(t)
+	if err := os.MkdirAll(filepath.Join(out, "data"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(filepath.Join(src, "fabrique.db"), filepath.Join(out, "data", "fabrique.db")); err != nil {
+		b, err := os.ReadFile(filepath.Join(src, "fabrique.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(out, "data", "fabrique.db"), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	paths := distinctPaths(2000)
+	if err := os.WriteFile(filepath.Join(out, "paths.txt"), []byte(strings.Join(paths, "\n")+"\n"), 0o644); err != nil {
+		t.Fatal(err)
 	}
 }

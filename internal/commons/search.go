@@ -91,6 +91,9 @@ type snapshot struct {
 	words   []string          // words[id] is the token of id (words[0] unused)
 	// titlePost[id] and summaryPost[id] list the entries whose title or summary has the token.
 	titlePost, summaryPost [][]int32
+	// placeSet[id] is a bitset of the entries inside the interned place id:
+	// a territory filter tests one bit instead of scanning each entry's places.
+	placeSet [][]uint64
 
 	cacheMu sync.Mutex
 	cache   map[string][]int32
@@ -237,6 +240,16 @@ func (x *index) load(ctx context.Context) (*snapshot, error) {
 	}
 	for i := range sn.entries {
 		sn.pos[sn.entries[i].id] = int32(i)
+	}
+	sn.placeSet = make([][]uint64, len(sn.places))
+	words := (len(sn.entries) + 63) / 64
+	for i := range sn.entries {
+		for _, pl := range sn.entries[i].places {
+			if sn.placeSet[pl] == nil {
+				sn.placeSet[pl] = make([]uint64, words)
+			}
+			sn.placeSet[pl][i>>6] |= 1 << (i & 63)
+		}
 	}
 	// Postings of title and summary tokens, for ranking.
 	sn.titlePost = make([][]int32, len(sn.words))
@@ -491,7 +504,8 @@ type filter struct {
 	theme                   int  // -1: any
 	place                   int32
 	hasPlace                bool
-	published, archived     bool // statuses searched
+	inPlace                 []uint64 // entries inside place (nil: none)
+	published, archived     bool     // statuses searched
 }
 
 func (s *Service) parseParams(p *SearchParams, sn *snapshot) (filter, frtext.Query, error) {
@@ -567,8 +581,8 @@ func (s *Service) parseParams(p *SearchParams, sn *snapshot) (filter, frtext.Que
 	return f, q, pr.err()
 }
 
-// fails returns a bit per facet dimension the entry does not pass.
-func (f *filter) fails(e *entry) uint8 {
+// fails returns a bit per facet dimension the entry (at index i) does not pass.
+func (f *filter) fails(e *entry, i int32) uint8 {
 	var m uint8
 	if f.kind >= 0 && e.kind != f.kind {
 		m |= 1 << dimKind
@@ -582,7 +596,7 @@ func (f *filter) fails(e *entry) uint8 {
 	if f.maturity >= 0 && e.maturity != f.maturity {
 		m |= 1 << dimMaturity
 	}
-	if f.hasPlace && !slices.Contains(e.places, f.place) {
+	if f.hasPlace && (f.inPlace == nil || f.inPlace[i>>6]&(1<<(i&63)) == 0) {
 		m |= 1 << dimTerritory
 	}
 	return m
@@ -744,6 +758,9 @@ func (s *Service) search(ctx context.Context, p SearchParams, all bool) (*Search
 	if err != nil {
 		return nil, err
 	}
+	if f.hasPlace && f.place >= 0 {
+		f.inPlace = sn.placeSet[f.place]
+	}
 	// A snapshot never changes: the same normalised search gives the same answer.
 	key := fmt.Sprintf("%s\x00%s\x00%s\x00%s\x00%s\x00%s\x00%s\x00%d\x00%d", q.String(), p.Kind, p.Theme, p.Licence, p.Maturity, p.Territory, p.Status, p.Page, p.Limit)
 	if !all && !s.idx.noCache {
@@ -812,7 +829,7 @@ func (s *Service) search(ctx context.Context, p SearchParams, all bool) (*Search
 		if e.archived && !f.archived || !e.archived && !f.published {
 			return
 		}
-		m := f.fails(e)
+		m := f.fails(e, i)
 		if m == 0 {
 			found = append(found, i)
 			if e.kind >= 0 {
@@ -976,11 +993,18 @@ func (s *Service) excerpts(ctx context.Context, res *SearchResult, q *frtext.Que
 // what markup.Highlight does for titles, in one pass over a window of the text: bodies are long
 // and the search page shows up to twenty of them.
 func excerpt(text string, terms []string, max int) template.HTML {
-	runes := []rune(text)
 	at := 0
 	if m := frtext.FirstMatch(text, terms); m > 0 {
 		at = m
 	}
+	// Only the runes around the match are needed: converting a whole body
+	// would cost a copy four times its size on every result.
+	lo := at - max/3 - 1
+	if lo < 0 {
+		lo = 0
+	}
+	runes, atEnd := runeWindow(text, lo, at+max+1)
+	at -= lo
 	from := at - max/3
 	if from <= 0 {
 		from = 0
@@ -997,8 +1021,9 @@ func excerpt(text string, terms []string, max int) template.HTML {
 			to--
 		}
 	}
+	cutBefore, cutAfter := lo+from > 0, to < len(runes) || !atEnd
 	var b strings.Builder
-	if from > 0 {
+	if cutBefore {
 		b.WriteString("… ")
 	}
 	var word []rune
@@ -1049,10 +1074,27 @@ func excerpt(text string, terms []string, max int) template.HTML {
 		b.WriteString(template.HTMLEscapeString(string(r)))
 	}
 	flush()
-	if to < len(runes) {
+	if cutAfter {
 		b.WriteString(" …")
 	}
 	return template.HTML(b.String())
+}
+
+// runeWindow returns the runes of text from rune index lo to hi (excluded)
+// and whether the window reaches the end of the text.
+func runeWindow(text string, lo, hi int) ([]rune, bool) {
+	out := make([]rune, 0, hi-lo)
+	i := 0
+	for _, r := range text {
+		if i >= hi {
+			return out, false
+		}
+		if i >= lo {
+			out = append(out, r)
+		}
+		i++
+	}
+	return out, true
 }
 
 func (s *Service) facets(sn *snapshot, counts [dims][]int, f *filter) Facets {

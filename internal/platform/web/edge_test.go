@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"io"
 	"log/slog"
@@ -83,5 +84,23 @@ func TestBodyLimit(t *testing.T) {
 	h.ServeHTTP(rec, req)
 	if rec.Code != 413 || !strings.Contains(rec.Body.String(), "1 Kio") {
 		t.Fatalf("%d %.300s", rec.Code, rec.Body.String())
+	}
+}
+
+// A client that goes away is not an internal error: nothing is written
+// and no error is logged.
+func TestClientGoneIsNotAnError(t *testing.T) {
+	var logs strings.Builder
+	s := NewServer(Config{}, slog.New(slog.NewTextHandler(&logs, nil)), nil)
+	s.Handle(Route{Method: "GET", Pattern: "/lent", Access: Public, Handler: func(w http.ResponseWriter, r *http.Request) error {
+		<-r.Context().Done()
+		return r.Context().Err()
+	}})
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	rec := httptest.NewRecorder()
+	s.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/lent", nil).WithContext(ctx))
+	if strings.Contains(logs.String(), "request failed") || rec.Body.Len() != 0 {
+		t.Fatalf("a cancelled request was reported as a failure: %q %q", logs.String(), rec.Body.String())
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"path"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/fabrique-des-energies/fabrique/internal/platform/errs"
@@ -311,8 +312,14 @@ func (t *Templates) Render(w http.ResponseWriter, r *http.Request, status int, n
 		return fmt.Errorf("no template %q", name)
 	}
 	t.s.Fill(w, r, p)
-	var buf bytes.Buffer
-	if err := tmpl.ExecuteTemplate(&buf, "layout", p); err != nil {
+	buf := renderBuffers.Get().(*bytes.Buffer)
+	buf.Reset()
+	defer func() {
+		if buf.Cap() <= 1<<20 { // do not keep the occasional huge page
+			renderBuffers.Put(buf)
+		}
+	}()
+	if err := tmpl.ExecuteTemplate(buf, "layout", p); err != nil {
 		return fmt.Errorf("render %s: %w", name, err)
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
@@ -321,6 +328,10 @@ func (t *Templates) Render(w http.ResponseWriter, r *http.Request, status int, n
 	_, err := buf.WriteTo(w)
 	return err
 }
+
+// renderBuffers are reused between pages: a page is rendered whole before
+// it is sent, and growing a fresh buffer each time showed in profiles.
+var renderBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 // ErrorView is the data of the error page.
 type ErrorView struct {

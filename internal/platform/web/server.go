@@ -16,6 +16,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/fabrique-des-energies/fabrique/internal/platform/errs"
@@ -253,6 +254,11 @@ func StatusOf(code errs.Code) int {
 // Error writes err as a JSON error or an HTML error page. Internal causes
 // are logged with the request id and never shown.
 func (s *Server) Error(w http.ResponseWriter, r *http.Request, err error) {
+	if clientGone(r, err) {
+		// Nobody is left to read an answer, and it is not a fault here.
+		s.log.DebugContext(r.Context(), "client went away", "request_id", RequestID(r.Context()), "err", err.Error())
+		return
+	}
 	e, ok := errs.As(err)
 	if !ok {
 		e = errs.Wrap(errs.Internal, err, "Une erreur interne est survenue.", "An internal error occurred.")
@@ -293,6 +299,16 @@ func (s *Server) Error(w http.ResponseWriter, r *http.Request, err error) {
 		return
 	}
 	s.shell.renderError(w, r, status, e)
+}
+
+// clientGone reports whether err only says that the client closed the
+// connection or cancelled the request.
+func clientGone(r *http.Request, err error) bool {
+	if errs.CodeOf(err) != errs.Internal {
+		return false
+	}
+	return errors.Is(err, context.Canceled) && r.Context().Err() != nil ||
+		errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNRESET)
 }
 
 // Handler returns the whole application handler with its middleware.
