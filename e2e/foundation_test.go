@@ -78,7 +78,7 @@ func TestLanguageSwitch(t *testing.T) {
 func TestFoundationPagesAccessible(t *testing.T) {
 	ctx := Browser(t)
 	a := Start(t)
-	for _, p := range []string{"/", "/connexion", "/inscription", "/territoires/commune/29039", "/territoires/epci/246900740", "/territoires?q=mornant", "/a-propos", "/page-inexistante"} {
+	for _, p := range []string{"/", "/connexion", "/inscription", "/territoires/commune/29039", "/territoires/epci/246900740", "/territoires?q=mornant", "/a-propos", "/coalitions", "/dialogue", "/page-inexistante"} {
 		t.Run(p, func(t *testing.T) {
 			run(t, ctx, chromedp.Navigate(a.URL+p), chromedp.WaitReady(chromedp.CSS("main")))
 			axe(t, ctx)
