@@ -30,6 +30,8 @@ import (
 	"math"
 	"strconv"
 	"strings"
+
+	"github.com/fabrique-des-energies/fabrique/internal/platform/web"
 )
 
 // Kind is the shape of a chart.
@@ -109,32 +111,7 @@ func (c *Chart) word(fr, en string) string {
 
 // Number writes v with thousands separators in the chart's language
 // ("12 345,6" or "12,345.6"); NaN and infinities are written "—".
-func Number(lang string, v float64, decimals int) string {
-	if math.IsNaN(v) || math.IsInf(v, 0) {
-		return "—"
-	}
-	s := strconv.FormatFloat(math.Abs(v), 'f', decimals, 64)
-	intPart, frac, _ := strings.Cut(s, ".")
-	sep, dec := "\u202f", ","
-	if lang == "en" {
-		sep, dec = ",", "."
-	}
-	var b strings.Builder
-	if v < 0 && strings.Trim(s, "0.") != "" {
-		b.WriteString("−")
-	}
-	for i, r := range intPart {
-		if i > 0 && (len(intPart)-i)%3 == 0 {
-			b.WriteString(sep)
-		}
-		b.WriteRune(r)
-	}
-	if frac != "" {
-		b.WriteString(dec)
-		b.WriteString(frac)
-	}
-	return b.String()
-}
+func Number(lang string, v float64, decimals int) string { return web.FormatNumber(lang, v, decimals) }
 
 func (c *Chart) num(v float64) string { return Number(c.Lang, v, c.Decimals) }
 
