@@ -91,7 +91,9 @@ func sqliteDSN(path string, readOnly bool) string {
 	v.Add("_pragma", "synchronous(NORMAL)")
 	v.Add("_pragma", "foreign_keys(ON)")
 	v.Add("_pragma", "temp_store(MEMORY)")
-	v.Add("_pragma", "cache_size(-32000)")
+	// 16 MiB of page cache per connection: with the read pool below that
+	// bounds the cache of a busy laptop store to a few hundred MiB at most.
+	v.Add("_pragma", "cache_size(-16000)")
 	v.Set("_time_format", "sqlite")
 	if readOnly {
 		v.Add("_pragma", "query_only(ON)")
@@ -123,7 +125,9 @@ func OpenSQLite(ctx context.Context, path string) (*DB, error) {
 		w.Close()
 		return nil, err
 	}
-	n := max(16, 4*runtime.GOMAXPROCS(0))
+	// Readers do not block each other in WAL mode; a pool larger than the
+	// CPU count keeps requests from queueing for a connection.
+	n := max(8, 4*runtime.GOMAXPROCS(0))
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)
 	r.SetConnMaxIdleTime(5 * time.Minute)
