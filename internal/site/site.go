@@ -86,8 +86,8 @@ func (s *Site) Mount() {
 		web.NavItem{Path: "/territoires", Label: i18n.T("Territoires", "Territories"), Order: 60},
 		// Capabilities to come: their place in the navigation is kept, and
 		// their page says honestly that they are being prepared.
-		web.NavItem{Path: "/coalitions", Label: i18n.T("Coalitions et défis", "Coalitions and challenges"), Order: 30},
-		web.NavItem{Path: "/dialogue", Label: i18n.T("Dialogue territorial", "Territorial dialogue"), Order: 40},
+		web.NavItem{Path: "/coalitions", Label: i18n.T("Coalitions", "Coalitions"), Order: 30},
+		web.NavItem{Path: "/dialogue", Label: i18n.T("Dialogue", "Dialogue"), Order: 40},
 	)
 	s.srv.Handle(
 		web.Route{Method: "GET", Pattern: "/{$}", Access: web.Public, Sample: "/", Handler: s.home},
